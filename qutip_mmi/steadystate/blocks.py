@@ -1,0 +1,316 @@
+"""
+The fast engine: steady states on the reduced block space in float64.
+
+``rates``: models whose terms all conserve q = m - m' (U(1) symmetry, detected
+from the model) have a diagonal steady state; the q = 0 block of the reduced
+Liouvillian is the rate matrix of eqs. (29)-(30) on the p_{J,m}
+(~N^2/4 real unknowns), solved by one sparse LU.
+
+``blocks``: everything else. The q-conserving part L0 of the Liouvillian is
+block diagonal in q; only Hamiltonian or jump terms that change m by different
+amounts (h Jx for LMG) couple neighbouring q blocks. We solve L rho = 0 by
+restarted GMRES preconditioned with a block Gauss-Seidel sweep over q that uses
+exact sparse LU factors of the diagonal blocks. The blocks with q < 0 are the
+complex conjugates of those with q > 0 (Hermiticity of rho), so only q >= 0 is
+factorized.
+
+Normalization: one equation of a diagonal element is replaced by pinning that
+element (a sparse row, unlike the dense trace row which destroys the sparsity
+of the LU factors); the solution is then divided by its trace. The pinned
+element is chosen where the population is large (a second pass re-pins if the
+first guess had little weight).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spl
+
+from ..state import PIState
+from ._common import ConvergenceWarning, SteadyStateError, check_memory, finalize, \
+    limit_blas_threads, relative_residual
+from .liouvillian import QLayout, assemble
+
+__all__ = ["solve_rates", "solve_blocks", "BlockSolver", "memory_estimate"]
+
+#: Default acceptance bound on residual, trace, Hermiticity and negativity.
+ENGINE_TOL = 1e-10
+
+
+def memory_estimate(N, diagonal_only: bool) -> float:
+    """Rough peak bytes of the engine (assembly + LU factors + Krylov basis).
+
+    Calibrated on this package's runs: LU fill of the 2-D (J, m) blocks grows
+    like n log n; see benchmarks/RESULTS.md.
+    """
+    n_diag = (N / 2 + 1) ** 2
+    if diagonal_only:
+        return 400.0 * n_diag * max(np.log2(n_diag), 1.0) / 8 + 2e8
+    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0
+    fill = 12.0 * n_diag * max(np.log2(n_diag), 1.0)  # per q block, complex
+    return 16.0 * (fill * (N + 1) / 2 + 60 * n_all) + 3e8
+
+
+def _pin_system(A, k0):
+    """A with row k0 replaced by e_{k0}^T (keeps A sparse)."""
+    A = A.tocsr(copy=True)
+    start, stop = A.indptr[k0], A.indptr[k0 + 1]
+    A.data[start:stop] = 0.0
+    A = A + sp.csr_matrix(([1.0], ([k0], [k0])), shape=A.shape)
+    A.eliminate_zeros()
+    return A
+
+
+def _to_state(N, layout, x, info_extra=None):
+    """PIState from a solution vector on ``layout`` (normalized by its trace)."""
+    diag = layout.m == layout.mp
+    trace = x[diag].sum().real
+    x = x / trace
+    js = layout.js
+    if len(layout.qs) == 1 and layout.qs[0] == 0:
+        blocks = [np.zeros(int(round(2 * j)) + 1) for j in js]
+        for ji in range(len(js)):
+            sel = layout.j_index == ji
+            blocks[ji][np.rint(js[ji] - layout.m[sel]).astype(int)] = x[sel].real
+        return PIState(N, blocks)
+    blocks = [np.zeros((int(round(2 * j)) + 1,) * 2, complex) for j in js]
+    r = np.rint(layout.j - layout.m).astype(np.int64)
+    c = np.rint(layout.j - layout.mp).astype(np.int64)
+    for ji in range(len(js)):
+        sel = layout.j_index == ji
+        blocks[ji][r[sel], c[sel]] = x[sel]
+    return PIState(N, blocks)
+
+
+# ------------------------------------------------------------------- rates
+def solve_rates(model, options=None) -> PIState:
+    """Diagonal steady state of a q-conserving model (rate equations).
+
+    Options: ``tol`` (acceptance, default 1e-10), ``force_memory``,
+    ``blas_threads`` (default 1), ``pin`` (index of the pinned element).
+    """
+    options = dict(options or {})
+    if not model.conserves_excitations():
+        raise ValueError("method='rates' needs a model whose steady state is diagonal "
+                         "(all terms conserve Jz); use method='blocks'")
+    N = model.N
+    check_memory(memory_estimate(N, True), f"the rate equations at N={N}",
+                 options.get("force_memory", False))
+    t0 = time.perf_counter()
+    layout = QLayout(N, [0])
+    L = assemble(model, layout)
+    if L.nnz and np.abs(L.data.imag).max() > 0:
+        raise SteadyStateError("rate matrix is not real: the model is not q-conserving")
+    W = L.real.tocsr()
+    x, k0, passes = None, options.get("pin"), 0
+    if k0 is None:
+        k0 = _guess_pin(layout, W)
+    with limit_blas_threads(options.get("blas_threads", 1)):
+        while True:
+            passes += 1
+            A = _pin_system(W, k0).tocsc()
+            b = np.zeros(layout.size)
+            b[k0] = 1.0
+            lu = spl.splu(A, permc_spec="MMD_AT_PLUS_A")
+            x = lu.solve(b)
+            best = int(np.argmax(np.abs(x)))
+            if passes >= 2 or abs(x[k0]) >= 1e-3 * abs(x[best]) or not np.isfinite(x).all():
+                break
+            k0 = best
+    if not np.isfinite(x).all():
+        raise SteadyStateError("rate equations: the solve produced NaN/inf "
+                               "(singular rate matrix: is the steady state unique?)")
+    seconds = time.perf_counter() - t0
+    x = x / x.sum()
+    residual = relative_residual(W, x)
+    state = _to_state(N, layout, x)
+    return finalize(state, "rates", residual, seconds, options.get("tol", ENGINE_TOL),
+                    unknowns=layout.size, lu_nnz=int(lu.L.nnz + lu.U.nnz), passes=passes)
+
+
+def _guess_pin(layout, W):
+    """Element of largest weight after a few steps of the uniformised dynamics."""
+    d = -W.diagonal()
+    lam = d.max() * 1.05 if d.size else 1.0
+    p = np.full(W.shape[0], 1.0 / W.shape[0])
+    for _ in range(30):
+        p = p + (W @ p) / lam
+    return int(np.argmax(p))
+
+
+# ------------------------------------------------------------------ blocks
+class BlockSolver:
+    """Reusable GMRES + block Gauss-Seidel solver for a sequence of models.
+
+    The LU factors of the q-blocks of one model precondition the next one too
+    (a preconditioner only has to be close): they are recomputed only when N
+    changes or GMRES needs more than ``refactor_iterations`` iterations. The last
+    solution is the next initial guess.
+
+    Examples
+    --------
+    >>> from qutip_mmi import LMG
+    >>> solver = BlockSolver()
+    >>> states = [solver.solve(LMG(12, field=0.5, Gamma=g)) for g in (1.0, 1.1)]
+    """
+
+    def __init__(self, options=None):
+        self.options = dict(options or {})
+        self._N = None
+        self._factors = None
+        self._x = None
+        self._k0 = None
+        self._factor_model = None
+
+    # ----------------------------------------------------------------
+    def solve(self, model, options=None) -> PIState:
+        opts = {**self.options, **dict(options or {})}
+        N = model.N
+        check_memory(memory_estimate(N, False), f"the block engine at N={N}",
+                     opts.get("force_memory", False))
+        t0 = time.perf_counter()
+        layout = QLayout(N, range(-N, N + 1))
+        L = assemble(model, layout).tocsr()
+        if self._N != N:
+            self._N, self._factors, self._x, self._k0 = N, None, None, None
+        x0 = opts.get("x0", self._x)
+        if isinstance(x0, PIState):
+            x0 = _vector_on(layout, x0)
+        k0 = self._k0 if self._k0 is not None else self._pin_from(layout, x0, L)
+        tol = opts.get("tol", ENGINE_TOL)
+        with limit_blas_threads(opts.get("blas_threads", 1)):
+            x, its, factored = self._gmres(model, layout, L, k0, x0, opts)
+            best = int(np.argmax(np.abs(x) * (layout.m == layout.mp)))
+            if abs(x[k0]) < 1e-3 * abs(x[best]):
+                k0 = best
+                self._factors = None
+                x, its2, _ = self._gmres(model, layout, L, k0, x, opts)
+                its += its2
+                factored = True
+        seconds = time.perf_counter() - t0
+        diag = layout.m == layout.mp
+        x = x / x[diag].sum()
+        # Hermiticity: the q<0 half equals the conjugate of the q>0 half up to round-off
+        residual = relative_residual(L, x)
+        self._x, self._k0 = x, k0
+        state = _to_state(N, layout, x)
+        return finalize(state, "blocks", residual, seconds, tol, iterations=its,
+                        unknowns=layout.size, refactorized=factored)
+
+    # ----------------------------------------------------------------
+    @staticmethod
+    def _pin_from(layout, x0, L):
+        diag = np.flatnonzero(layout.m == layout.mp)
+        if x0 is not None:
+            return int(diag[np.argmax(np.abs(x0[diag]))])
+        sl = layout.q_slice(0)
+        W = L[sl][:, sl].real
+        return int(sl.start + _guess_pin(layout, W))
+
+    def _factorize(self, layout, L, k0):
+        """LU factors of the q >= 0 diagonal blocks (q = 0 with the pin)."""
+        factors = {}
+        for q in layout.qs[layout.qs >= 0]:
+            sl = layout.q_slice(q)
+            B = L[sl][:, sl]
+            if q == 0:
+                B = _pin_system(B, k0 - sl.start)
+                if np.abs(B.data.imag).max(initial=0) == 0:
+                    B = B.real
+            factors[int(q)] = spl.splu(B.tocsc(), permc_spec="MMD_AT_PLUS_A")
+        return factors
+
+    def _gmres(self, model, layout, L, k0, x0, opts):
+        factored = False
+        if self._factors is None:
+            self._factors = self._factorize(layout, L, k0)
+            factored = True
+        A = _pin_system(L, k0)
+        b = np.zeros(layout.size, complex)
+        b[k0] = 1.0
+        precond = _GaussSeidel(layout, A, self._factors)
+        if x0 is not None:
+            x0 = x0 / x0[k0] if abs(x0[k0]) > 0 else None
+        rtol = opts.get("gmres_tol", 1e-12)
+        count = [0]
+
+        def cb(_):
+            count[0] += 1
+
+        # scipy's maxiter counts restart cycles; its rtol is on the preconditioned
+        # residual, so convergence is judged below on the true residual.
+        x, _ = spl.gmres(A, b, x0=x0, rtol=rtol, atol=0.0,
+                         restart=opts.get("restart", 60), maxiter=opts.get("maxiter", 10),
+                         M=precond.operator(), callback=cb, callback_type="pr_norm")
+        res = np.abs(A @ x - b).max() / max(np.abs(x).max(), 1e-300)
+        target = opts.get("tol", ENGINE_TOL) * 1e-2
+        if res > target and not factored:
+            # preconditioner from an older model was too far off: refactorize, retry
+            self._factors = self._factorize(layout, L, k0)
+            x, its, _ = self._gmres(model, layout, L, k0, x, opts)
+            return x, count[0] + its, True
+        if res > target:
+            warnings.warn(f"GMRES stopped after {count[0]} iterations with relative "
+                          f"residual {res:.2e}", ConvergenceWarning, stacklevel=3)
+        if count[0] > opts.get("refactor_iterations", 80):
+            self._factors = None  # the next solve refactorizes
+        return x, count[0], factored
+
+
+class _GaussSeidel:
+    """Forward block Gauss-Seidel over q with exact LU of the diagonal blocks."""
+
+    def __init__(self, layout, A, factors):
+        self.layout = layout
+        self.factors = factors
+        qrow = layout.qs[layout.q_index]
+        coo = A.tocoo()
+        qcol = qrow[coo.col]
+        low = qcol < qrow[coo.row]
+        self.lower = sp.csr_matrix((coo.data[low], (coo.row[low], coo.col[low])),
+                                   shape=A.shape)
+        self.slices = [(int(q), layout.q_slice(q)) for q in layout.qs]
+        self.has_coupling = self.lower.nnz > 0
+
+    def _block_solve(self, q, rhs):
+        if q >= 0:
+            lu = self.factors[q]
+            if np.isrealobj(lu.L.data) and np.iscomplexobj(rhs):
+                return lu.solve(rhs.real) + 1j * lu.solve(rhs.imag)
+            return lu.solve(rhs)
+        # block -|q| is the complex conjugate of block |q|, same positions
+        return np.conj(self._block_solve(-q, np.conj(rhs)))
+
+    def apply(self, r):
+        r = np.asarray(r).ravel().astype(complex)
+        x = np.zeros_like(r)
+        for q, sl in self.slices:
+            rhs = r[sl]
+            if self.has_coupling and q != self.slices[0][0]:
+                rhs = rhs - self.lower[sl] @ x
+            x[sl] = self._block_solve(q, rhs)
+        return x
+
+    def operator(self):
+        n = self.layout.size
+        return spl.LinearOperator((n, n), matvec=self.apply, dtype=complex)
+
+
+def _vector_on(layout, state: PIState):
+    out = np.zeros(layout.size, complex)
+    r = np.rint(layout.j - layout.m).astype(np.int64)
+    c = np.rint(layout.j - layout.mp).astype(np.int64)
+    for ji in range(len(layout.js)):
+        sel = layout.j_index == ji
+        blk = state.block(ji)
+        out[sel] = blk[r[sel], c[sel]]
+    return out
+
+
+def solve_blocks(model, options=None) -> PIState:
+    """One-shot :class:`BlockSolver` solve (see there for options)."""
+    return BlockSolver(options).solve(model)

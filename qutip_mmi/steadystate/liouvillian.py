@@ -1,0 +1,233 @@
+"""
+The reduced block Liouvillian (Appendix A, eqs. 21-25) in float64.
+
+Unknowns are the elements rho_{J,m,m'} of all J blocks, grouped by
+q = m - m' (q-major, then J descending, then m descending). Collective terms act
+inside one J block; local emission, pumping and dephasing couple J to J and J+-1
+(coefficients of Shammah et al., PRA 98, 063815 (2018), evaluated in float64).
+Only the Hamiltonian and collective jumps that change m by different amounts
+couple different q, so restricting the assembly to q = 0 gives the rate
+equations (29)-(30) whenever the model conserves q.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..dicke import j_values
+
+__all__ = ["QLayout", "assemble"]
+
+
+class QLayout:
+    """Positions of the elements rho_{J,m,m'} with q in ``qs``, grouped by q.
+
+    Parameters
+    ----------
+    N : int
+        Number of units.
+    qs : sequence of int
+        The q values kept (``range(-N, N+1)`` for everything, ``[0]`` for the
+        diagonal only).
+    """
+
+    def __init__(self, N, qs):
+        self.N = N
+        self.js = j_values(N)
+        self.qs = np.asarray(sorted(set(int(q) for q in qs)), dtype=np.int64)
+        nj = len(self.js)
+        counts = np.maximum(2 * self.js[None, :] + 1 - np.abs(self.qs)[:, None], 0)
+        counts = counts.round().astype(np.int64)  # (nq, nJ)
+        self.counts = counts
+        flat = counts.ravel()
+        self.offsets = np.concatenate([[0], np.cumsum(flat)])[:-1].reshape(counts.shape)
+        self.size = int(flat.sum())
+        self.q_starts = np.concatenate([[0], np.cumsum(counts.sum(axis=1))])
+        # labels of every element
+        qi = np.repeat(np.repeat(np.arange(len(self.qs)), nj), flat)
+        ji = np.repeat(np.tile(np.arange(nj), len(self.qs)), flat)
+        pos = np.arange(self.size) - self.offsets[qi, ji]
+        self.q_index, self.j_index = qi, ji
+        q = self.qs[qi]
+        j = self.js[ji]
+        m_hi = np.minimum(j, j + q)
+        self.j = j
+        self.m = m_hi - pos
+        self.mp = self.m - q
+        self._qpos = {int(q): k for k, q in enumerate(self.qs)}
+
+    def index(self, j, m, mp):
+        """Positions of labels (arrays); -1 where the label is not kept/valid."""
+        j = np.asarray(j, dtype=float)
+        m = np.asarray(m, dtype=float)
+        mp = np.asarray(mp, dtype=float)
+        q = np.rint(m - mp).astype(np.int64)
+        ji = np.rint(self.N / 2 - j).astype(np.int64)
+        valid = ((ji >= 0) & (ji < len(self.js)) & (np.abs(m) <= j + 1e-9)
+                 & (np.abs(mp) <= j + 1e-9) & (q >= self.qs[0]) & (q <= self.qs[-1]))
+        qi = np.searchsorted(self.qs, q)
+        qi = np.clip(qi, 0, len(self.qs) - 1)
+        valid &= self.qs[qi] == q
+        jic = np.clip(ji, 0, len(self.js) - 1)
+        jj = self.js[jic]
+        m_hi = np.minimum(jj, jj + q)
+        idx = self.offsets[qi, jic] + np.rint(m_hi - m).astype(np.int64)
+        return np.where(valid, idx, -1)
+
+    def q_slice(self, q):
+        k = self._qpos[int(q)]
+        return slice(int(self.q_starts[k]), int(self.q_starts[k + 1]))
+
+
+# ------------------------------------------------------------ collective part
+def _superop_terms(model, j):
+    """Terms c * A rho B of the J-block generator, A and B sparse DIA matrices."""
+    H, jumps = model.block_operators(j)
+    d = H.shape[0]
+    eye = sp.identity(d, dtype=complex, format="csr")
+    terms = []
+    if H.nnz:
+        terms += [(-1j, H, eye), (1j, eye, H)]
+    for rate, L in jumps:
+        Ld = L.conj().T.tocsr()
+        LdL = (Ld @ L).tocsr()
+        terms += [(rate, L, Ld), (-0.5 * rate, LdL, eye), (-0.5 * rate, eye, LdL)]
+    return terms
+
+
+def _dia(A):
+    """{offset o: v} with v[c] = A[c - o, c] (zero where c - o is out of range)."""
+    A = sp.csr_matrix(A)
+    d = A.shape[0]
+    coo = A.tocoo()
+    out = {}
+    for o in np.unique(coo.col[coo.data != 0] - coo.row[coo.data != 0]):
+        o = int(o)
+        v = np.zeros(d, dtype=complex)
+        diag = A.diagonal(o)
+        if o >= 0:
+            v[o:] = diag
+        else:
+            v[:d + o] = diag
+        out[o] = v
+    return out
+
+
+def _collective_entries(model, layout):
+    rows, cols, vals = [], [], []
+    order = np.argsort(layout.j_index, kind="stable")
+    bounds = np.searchsorted(layout.j_index[order], np.arange(len(layout.js) + 1))
+    for ji, j in enumerate(layout.js):
+        sel = order[bounds[ji]:bounds[ji + 1]]
+        if sel.size == 0:
+            continue
+        terms = _superop_terms(model, j)
+        if not terms:
+            continue
+        d = int(round(2 * j)) + 1
+        r = np.rint(j - layout.m[sel]).astype(np.int64)   # row index of m
+        s = np.rint(j - layout.mp[sel]).astype(np.int64)  # column index of m'
+        for c, A, B in terms:
+            dA, dB = _dia(A), _dia(B)
+            for o1, a in dA.items():
+                ra = r + o1
+                ok_a = (ra >= 0) & (ra < d)
+                for o2, b in dB.items():
+                    sb = s - o2
+                    ok = ok_a & (sb >= 0) & (sb < d)
+                    if not ok.any():
+                        continue
+                    val = c * a[np.where(ok, ra, 0)] * b[s]
+                    ok &= val != 0
+                    tgt = layout.index(np.full(ok.sum(), j), j - ra[ok], j - sb[ok])
+                    if np.any(tgt < 0):
+                        raise _QOutOfRange()
+                    rows.append(sel[ok])
+                    cols.append(tgt)
+                    vals.append(val[ok])
+    return rows, cols, vals
+
+
+class _QOutOfRange(Exception):
+    pass
+
+
+# ----------------------------------------------------------------- local part
+def _local_coefficients(kind, j, m):
+    """(shift, a, b, d) of one local process (eqs. 23-25 and their partners)."""
+    if kind == "pumping":
+        return (1, np.sqrt(np.maximum((j - m) * (j + m + 1), 0)),
+                np.sqrt(np.maximum((j - m) * (j - m - 1), 0)),
+                -np.sqrt(np.maximum((j + m + 1) * (j + m + 2), 0)))
+    if kind == "emission":
+        return (-1, np.sqrt(np.maximum((j + m) * (j - m + 1), 0)),
+                np.sqrt(np.maximum((j + m) * (j + m - 1), 0)),
+                -np.sqrt(np.maximum((j - m + 1) * (j - m + 2), 0)))
+    if kind == "dephasing":  # piqs: D[sigma_z / 2]
+        return (0, m, np.sqrt(np.maximum(j * j - m * m, 0)),
+                np.sqrt(np.maximum((j + 1) ** 2 - m * m, 0)))
+    raise ValueError(kind)
+
+
+def _local_entries(model, layout):
+    N = model.N
+    j, m, mp = layout.j, layout.m, layout.mp
+    src = np.arange(layout.size)
+    rows, cols, vals = [], [], []
+    diag = np.zeros(layout.size)
+    for kind, rate in model.local_rates.items():
+        if rate == 0:
+            continue
+        if kind == "pumping":
+            diag -= 0.5 * rate * (N - m - mp)
+        elif kind == "emission":
+            diag -= 0.5 * rate * (N + m + mp)
+        else:
+            diag -= 0.25 * rate * N
+        shift, a, b, d = _local_coefficients(kind, j, m)
+        _, ap, bp, dp = _local_coefficients(kind, j, mp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            channels = (
+                (0, np.where(j > 0, (N / 2 + 1) / (2 * j * (j + 1)), 0.0) * a * ap),
+                (-1, np.where(j > 0, (N / 2 + j + 1) / (2 * j * (2 * j + 1)), 0.0) * b * bp),
+                (1, (N / 2 - j) / (2 * (j + 1) * (2 * j + 1)) * d * dp),
+            )
+        for dj, coef in channels:
+            coef = rate * coef
+            ok = coef != 0
+            tgt = layout.index(j[ok] + dj, m[ok] + shift, mp[ok] + shift)
+            keep = tgt >= 0
+            if not keep.all() and np.abs(coef[ok][~keep]).max() > 1e-12 * rate * N:
+                raise RuntimeError(f"internal error: {kind} couples to a missing "
+                                   "element")  # the coefficient must vanish there
+            rows.append(tgt[keep])
+            cols.append(src[ok][keep])
+            vals.append(coef[ok][keep].astype(complex))
+    rows.append(src)
+    cols.append(src)
+    vals.append(diag.astype(complex))
+    return rows, cols, vals
+
+
+def assemble(model, layout=None) -> sp.csr_matrix:
+    """The reduced Liouvillian of ``model`` on ``layout`` (CSR, complex128).
+
+    Raises ``ValueError`` if the layout omits q values that the model couples to
+    (e.g. a diagonal-only layout for a model without U(1) symmetry).
+    """
+    if layout is None:
+        layout = QLayout(model.N, range(-model.N, model.N + 1))
+    try:
+        r1, c1, v1 = _collective_entries(model, layout)
+    except _QOutOfRange:
+        raise ValueError("the model couples q values outside the layout "
+                         f"(kept q: {layout.qs.min()}..{layout.qs.max()})") from None
+    r2, c2, v2 = _local_entries(model, layout)
+    rows = np.concatenate(r1 + r2)
+    cols = np.concatenate(c1 + c2)
+    vals = np.concatenate(v1 + v2)
+    L = sp.csr_matrix((vals, (rows, cols)), shape=(layout.size, layout.size))
+    L.sum_duplicates()
+    L.eliminate_zeros()
+    return L

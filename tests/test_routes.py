@@ -1,0 +1,132 @@
+"""Cross-validation of the steady-state routes: exact 2^N, piqs, fast engine."""
+
+import numpy as np
+import pytest
+
+import qutip_mmi as qm
+from qutip_mmi import exact
+from conftest import PAPER_N10, PAPER_N80, general_model
+
+
+def measures(rho):
+    return (qm.mutual_information(rho), qm.entropy(rho), qm.magnetization(rho))
+
+
+def assert_close(a, b, tol):
+    # I_M and S(rho_T) are extensive: compared relative to max(1, value);
+    # magnetizations absolutely.
+    for k in (0, 1):
+        assert abs(a[k] - b[k]) <= tol * max(1.0, abs(b[k])), (k, a[k], b[k])
+    assert np.allclose(a[2], b[2], atol=tol, rtol=0)
+
+
+GRID = [(N, h, G) for N in range(2, 9) for h in (0.0, 0.5) for G in (0.5, 1.0, 2.0, 4.0)]
+
+
+@pytest.mark.parametrize("N,field,Gamma", [g for g in GRID if g[0] <= 7])
+def test_exact_vs_piqs_vs_engine(N, field, Gamma):
+    model = qm.LMG(N, exchange=3.0, field=field, Gamma=Gamma, gamma=1.0)
+    ref = measures(exact.steady_state(model))
+    assert_close(measures(qm.steady_state(model, "piqs")), ref, 1e-7)
+    fast = qm.steady_state(model)  # rates at field 0, blocks otherwise
+    assert fast.info.method == ("rates" if field == 0 else "blocks")
+    assert_close(measures(fast), ref, 1e-10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("N,field,Gamma", [g for g in GRID if g[0] == 8])
+def test_exact_vs_piqs_vs_engine_N8(N, field, Gamma):
+    test_exact_vs_piqs_vs_engine(N, field, Gamma)
+
+
+def test_exact_N8_one_point():
+    model = qm.LMG(8, field=0.5, Gamma=2.0)
+    ref = measures(exact.steady_state(model))
+    assert_close(measures(qm.steady_state(model, "piqs")), ref, 1e-7)
+    assert_close(measures(qm.steady_state(model)), ref, 1e-10)
+
+
+@pytest.mark.parametrize("N", [2, 3, 4, 5, 6])
+def test_general_model_all_routes(N):
+    model = general_model(N)
+    ref = measures(exact.steady_state(model))
+    assert_close(measures(qm.steady_state(model, "piqs")), ref, 1e-7)
+    assert_close(measures(qm.steady_state(model, "blocks")), ref, 1e-10)
+
+
+def test_paper_regression_point_N10():
+    p = PAPER_N10
+    model = qm.LMG(p["N"], exchange=p["exchange"], field=p["field"], Gamma=p["Gamma"],
+                   gamma=p["gamma"])
+    for method in ("piqs", "blocks"):
+        assert np.allclose(qm.magnetization(qm.steady_state(model, method)), p["m"], atol=1e-6)
+
+
+def test_paper_regression_point_N80():
+    p = PAPER_N80
+    model = qm.LMG(p["N"], exchange=p["exchange"], field=p["field"], Gamma=p["Gamma"],
+                   gamma=p["gamma"])
+    st = qm.steady_state(model)
+    assert np.allclose(qm.magnetization(st), p["m"], atol=1e-6)
+    assert qm.mutual_information(st, per_unit=True) == pytest.approx(p["mmi_per_unit"], abs=1e-6)
+    assert st.info.residual < 1e-13
+
+
+@pytest.mark.parametrize("N", [7, 20, 40])
+def test_engine_vs_piqs(N):
+    model = qm.LMG(N, field=0.5, Gamma=2.0)
+    a, b = measures(qm.steady_state(model, "piqs")), measures(qm.steady_state(model))
+    # piqs's single-precision rates: measured ~7e-8 relative in S and I_M,
+    # up to ~5e-8 in m (see the piqs route's docstring)
+    assert abs(a[0] - b[0]) < 2e-7 * b[0] and abs(a[1] - b[1]) < 2e-7 * b[1]
+    assert np.allclose(a[2], b[2], atol=1e-7, rtol=0)
+
+
+@pytest.mark.parametrize("N,Gamma", [(9, 2.0), (30, 0.7), (31, 3.0)])
+def test_rates_equal_blocks_at_zero_field(N, Gamma):
+    model = qm.LMG(N, field=0.0, Gamma=Gamma)
+    a = qm.steady_state(model, "rates")
+    b = qm.steady_state(model, "blocks")
+    assert a.is_diagonal
+    assert_close(measures(a), measures(b), 1e-10)
+
+
+def test_rates_refuses_models_without_u1():
+    with pytest.raises(ValueError, match="blocks"):
+        qm.steady_state(qm.LMG(6, field=0.5), "rates")
+
+
+def test_steady_state_diagnostics():
+    st = qm.steady_state(qm.LMG(12, field=0.3, Gamma=1.5))
+    info = st.info
+    assert info.residual < 1e-13 and abs(info.trace - 1) < 1e-13
+    assert info.hermiticity < 1e-13 and info.min_eigenvalue > -1e-12
+    assert info.seconds > 0 and info.iterations >= 1
+    assert "residual" in repr(info)
+
+
+def test_block_solver_warm_start_reuses_factors():
+    solver = qm.BlockSolver()
+    first = solver.solve(qm.LMG(16, field=0.5, Gamma=2.0))
+    second = solver.solve(qm.LMG(16, field=0.5, Gamma=2.05))
+    assert first.info.extra["refactorized"]
+    assert not second.info.extra["refactorized"]
+    cold = qm.steady_state(qm.LMG(16, field=0.5, Gamma=2.05))
+    assert qm.mutual_information(second) == pytest.approx(qm.mutual_information(cold), abs=1e-11)
+
+
+def test_bad_method_and_model():
+    with pytest.raises(ValueError, match="method"):
+        qm.steady_state(qm.LMG(4), "magic")
+    with pytest.raises(TypeError, match="model"):
+        qm.steady_state("LMG")
+
+
+def test_exact_route_refuses_large_N():
+    with pytest.raises(ValueError, match="N <="):
+        exact.steady_state(qm.LMG(exact.MAX_N + 1))
+
+
+def test_memory_estimate_refuses_before_allocating():
+    with pytest.raises(MemoryError, match="GiB"):
+        qm.steady_state(qm.LMG(4000, field=0.5))
