@@ -58,6 +58,11 @@ def steady_state(model, method="auto", options=None):
                         f"{type(model).__name__}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    if model.N > 1 and not any(model.local_rates.values()):
+        raise SteadyStateError(
+            "the model has no local process, so every total spin J is conserved and "
+            "the steady state is not unique (one per J block); add a local rate "
+            "(emission, pumping or dephasing)")
     if method == "auto":
         method = "rates" if model.conserves_excitations() else "blocks"
     if method == "rates":

@@ -106,21 +106,15 @@ def solve_rates(model, options=None) -> PIState:
     if L.nnz and np.abs(L.data.imag).max() > 0:
         raise SteadyStateError("rate matrix is not real: the model is not q-conserving")
     W = L.real.tocsr()
-    x, k0, passes = None, options.get("pin"), 0
-    if k0 is None:
-        k0 = _guess_pin(layout, W)
+    candidates = [options["pin"]] if "pin" in options else _pin_candidates(W)
     with limit_blas_threads(options.get("blas_threads", 1)):
-        while True:
-            passes += 1
-            A = _pin_system(W, k0).tocsc()
-            b = np.zeros(layout.size)
-            b[k0] = 1.0
-            lu = spl.splu(A, permc_spec="MMD_AT_PLUS_A")
-            x = lu.solve(b)
-            best = int(np.argmax(np.abs(x)))
-            if passes >= 2 or abs(x[k0]) >= 1e-3 * abs(x[best]) or not np.isfinite(x).all():
-                break
-            k0 = best
+        x, k0, lu = _pinned_solve(W, candidates)
+        passes = 1
+        best = int(np.argmax(np.abs(x)))
+        if abs(x[k0]) < 1e-3 * abs(x[best]):
+            # re-pin where the weight is: better conditioned normalization
+            x, k0, lu = _pinned_solve(W, [best])
+            passes = 2
     if not np.isfinite(x).all():
         raise SteadyStateError("rate equations: the solve produced NaN/inf "
                                "(singular rate matrix: is the steady state unique?)")
@@ -132,14 +126,43 @@ def solve_rates(model, options=None) -> PIState:
                     unknowns=layout.size, lu_nnz=int(lu.L.nnz + lu.U.nnz), passes=passes)
 
 
-def _guess_pin(layout, W):
-    """Element of largest weight after a few steps of the uniformised dynamics."""
-    d = -W.diagonal()
-    lam = d.max() * 1.05 if d.size else 1.0
+def _guess_weights(W, steps=60):
+    """Weights after some steps of the uniformised dynamics from a flat start."""
+    d = -W.diagonal().real
+    lam = d.max() * 1.05 if d.size and d.max() > 0 else 1.0
     p = np.full(W.shape[0], 1.0 / W.shape[0])
-    for _ in range(30):
-        p = p + (W @ p) / lam
-    return int(np.argmax(p))
+    for _ in range(steps):
+        p = p + (W @ p).real / lam
+    return p
+
+
+def _pinned_solve(W, candidates):
+    """Solve W x = 0 pinned at the first candidate for which the system is regular.
+
+    Pinning an element whose stationary weight is exactly zero (a transient
+    state) makes the pinned matrix singular; the next candidate is tried.
+    Returns (x, k0, lu).
+    """
+    last = None
+    for k0 in candidates:
+        k0 = int(k0)
+        rhs = np.zeros(W.shape[0], W.dtype)
+        rhs[k0] = 1.0
+        try:
+            lu = spl.splu(_pin_system(W, k0).tocsc(), permc_spec="MMD_AT_PLUS_A")
+        except RuntimeError as exc:  # "Factor is exactly singular"
+            last = exc
+            continue
+        x = lu.solve(rhs)
+        if np.isfinite(x).all():
+            return x, k0, lu
+    raise SteadyStateError("the Liouvillian is singular for every pinned element tried "
+                           f"({last}): is the steady state unique?")
+
+
+def _pin_candidates(W, count=6):
+    p = _guess_weights(W)
+    return np.argsort(-p)[:count]
 
 
 # ------------------------------------------------------------------ blocks
@@ -207,9 +230,17 @@ class BlockSolver:
         diag = np.flatnonzero(layout.m == layout.mp)
         if x0 is not None:
             return int(diag[np.argmax(np.abs(x0[diag]))])
+        # The steady state of the q = 0 block alone (the dynamics without the
+        # q-changing terms) locates the populated region well enough.
         sl = layout.q_slice(0)
-        W = L[sl][:, sl].real
-        return int(sl.start + _guess_pin(layout, W))
+        W = L[sl][:, sl]
+        if np.abs(W.data.imag).max(initial=0) == 0:
+            W = W.real
+        try:
+            x, _, _ = _pinned_solve(W, _pin_candidates(W))
+        except SteadyStateError:  # the q = 0 part alone is degenerate: use the guess
+            x = _guess_weights(W)
+        return int(sl.start + np.argmax(np.abs(x)))
 
     def _factorize(self, layout, L, k0):
         """LU factors of the q >= 0 diagonal blocks (q = 0 with the pin)."""
@@ -221,7 +252,14 @@ class BlockSolver:
                 B = _pin_system(B, k0 - sl.start)
                 if np.abs(B.data.imag).max(initial=0) == 0:
                     B = B.real
-            factors[int(q)] = spl.splu(B.tocsc(), permc_spec="MMD_AT_PLUS_A")
+            try:
+                factors[int(q)] = spl.splu(B.tocsc(), permc_spec="MMD_AT_PLUS_A")
+            except RuntimeError:
+                # A singular diagonal block (its own dynamics has several stationary
+                # states): a slightly shifted factor is still a good preconditioner.
+                shift = 1e-8 * max(abs(B).sum(axis=1).max(), 1.0)
+                B = B - shift * sp.identity(B.shape[0], format="csr")
+                factors[int(q)] = spl.splu(B.tocsc(), permc_spec="MMD_AT_PLUS_A")
         return factors
 
     def _gmres(self, model, layout, L, k0, x0, opts):

@@ -1,0 +1,42 @@
+"""Every preset through every route: exact 2^N vs piqs vs the fast engine."""
+
+import numpy as np
+import pytest
+
+import qutip_mmi as qm
+from qutip_mmi import exact
+
+PRESETS = {
+    "lmg": lambda N: qm.LMG(N, field=0.3, Gamma=1.7),
+    "btc_dephasing": lambda N: qm.BoundaryTimeCrystal(N, omega=1.2, kappa=1.0, dephasing=0.3),
+    "btc_emission": lambda N: qm.BoundaryTimeCrystal(N, omega=0.8, kappa=1.5, emission=0.2),
+    "laser": lambda N: qm.SuperradiantLaser(N, Gamma=2.0, gamma=1.0, dephasing=0.1),
+}
+
+
+def measures(rho):
+    return np.array([qm.mutual_information(rho), qm.entropy(rho), *qm.magnetization(rho)])
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+@pytest.mark.parametrize("N", [2, 3, 4, 5, 6, 7])
+def test_preset_routes_agree(name, N):
+    model = PRESETS[name](N)
+    ref = measures(exact.steady_state(model))
+    fast = qm.steady_state(model)
+    assert np.allclose(measures(fast), ref, atol=1e-10, rtol=0)
+    piqs = measures(qm.steady_state(model, "piqs"))
+    assert np.allclose(piqs, ref, atol=1e-7 * max(1, N / 4), rtol=1e-7)
+
+
+def test_u1_presets_use_rates_and_agree_with_blocks():
+    model = qm.SuperradiantLaser(25, Gamma=2.0, gamma=1.0, dephasing=0.2)
+    a = qm.steady_state(model)
+    assert a.info.method == "rates"
+    b = qm.steady_state(model, "blocks")
+    assert np.allclose(measures(a), measures(b), atol=1e-10, rtol=0)
+
+
+def test_collective_only_model_is_refused():
+    with pytest.raises(qm.SteadyStateError, match="not unique"):
+        qm.steady_state(qm.BoundaryTimeCrystal(6))
