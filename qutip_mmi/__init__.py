@@ -21,6 +21,10 @@ from .information import (entropy, magnetization, local_state, local_entropy,
 from .steadystate import (steady_state, BlockSolver, SolverInfo, SteadyStateError,
                           ConvergenceWarning)
 from . import exact
+from . import meanfield
+from .groundstate import ground_state_mmi, GroundStateResult
+from .sweep import sweep, SweepResult  # note: the function shadows the submodule name
+from .figures import extrapolate
 
 __all__ = [
     "__version__", "about",
@@ -29,7 +33,8 @@ __all__ = [
     "entropy", "magnetization", "local_state", "local_entropy", "mutual_information",
     "binary_entropy",
     "steady_state", "BlockSolver", "SolverInfo", "SteadyStateError",
-    "ConvergenceWarning", "exact",
+    "ConvergenceWarning", "exact", "meanfield",
+    "ground_state_mmi", "GroundStateResult", "sweep", "SweepResult", "extrapolate",
 ]
 
 

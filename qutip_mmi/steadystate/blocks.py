@@ -111,8 +111,9 @@ def solve_rates(model, options=None) -> PIState:
         x, k0, lu = _pinned_solve(W, candidates)
         passes = 1
         best = int(np.argmax(np.abs(x)))
-        if abs(x[k0]) < 1e-3 * abs(x[best]):
-            # re-pin where the weight is: better conditioned normalization
+        if abs(x[k0]) < 1e-12 * abs(x[best]):
+            # re-pin where the weight is (a direct solve tolerates a pinned weight
+            # down to ~1e-12 of the largest; below, normalization loses digits)
             x, k0, lu = _pinned_solve(W, [best])
             passes = 2
     if not np.isfinite(x).all():
@@ -161,8 +162,27 @@ def _pinned_solve(W, candidates):
 
 
 def _pin_candidates(W, count=6):
+    """Elements to pin, taken from the closed communicating class of W's graph.
+
+    A stationary state has weight only on closed (recurrent) classes of the
+    transition graph (edge j -> i where W[i, j] != 0); pinning a transient element
+    makes the system singular. Several closed classes mean several steady states.
+    """
+    from scipy.sparse.csgraph import connected_components
+    coo = sp.coo_matrix(W)
+    off = (coo.row != coo.col) & (coo.data != 0)
+    rows, cols = coo.row[off], coo.col[off]
+    graph = sp.csr_matrix((np.ones(rows.size), (cols, rows)), shape=W.shape)
+    ncomp, labels = connected_components(graph, directed=True, connection="strong")
+    leaky = np.zeros(ncomp, bool)
+    leaky[labels[cols[labels[rows] != labels[cols]]]] = True
+    closed = np.flatnonzero(~leaky)
+    if closed.size > 1:
+        raise SteadyStateError(f"the dynamics has {closed.size} closed classes: the "
+                               "steady state is not unique")
+    members = np.flatnonzero(labels == closed[0])
     p = _guess_weights(W)
-    return np.argsort(-p)[:count]
+    return members[np.argsort(-p[members])][:count]
 
 
 # ------------------------------------------------------------------ blocks

@@ -1,0 +1,557 @@
+"""
+The paper's figures: data, finite-size extrapolation and plots.
+
+Each ``figure_*`` function computes its data (steady states through
+:func:`qutip_mmi.sweep.sweep`, ground states through
+:func:`qutip_mmi.groundstate.ground_state_mmi`), writes a PNG, a PDF, a CSV of
+the computed points (the numbers are exactly those of ``sweep`` for the same
+points, written with full precision) and a JSON file with the points, the
+mean-field theory curve and the finite-size extrapolation, and returns a
+:class:`FigureResult`.
+
+Style as in the paper: mean-field theory as a solid line, finite N as dots
+joined by dotted guides, legend by N. The mean-field curve comes from
+:mod:`qutip_mmi.meanfield` when that module is available (otherwise the line
+is left out, except at h = 0 where the closed form of eq. (18) is used).
+
+matplotlib is imported only when a figure is drawn, with the Agg backend.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import numpy as np
+
+__all__ = ["figure_1a", "figure_1b", "figure_2", "figure_transverse", "extrapolate",
+           "Extrapolation", "FigureResult", "DEFAULTS", "PAPER"]
+
+#: Default sizes: each figure finishes in a few minutes on a laptop core.
+DEFAULTS = {
+    "1a": {"Ns": (20, 40, 80), "Gammas": np.linspace(0.25, 5, 20)},
+    "1b": {"Ns": (10, 20, 30), "Gammas": np.linspace(0, 5, 21)},
+    "2": {"Ns": (10, 100, 1000), "fields": np.linspace(0, 1, 101),
+          "inset_fields": np.linspace(0, 0.05, 51)},
+    "transverse": {"Ns": (10, 20, 30), "Gammas": np.linspace(0, 5, 21)},
+}
+
+#: The paper's sizes (``paper=True``; 1a and 1b take long: hours for 1b).
+PAPER = {
+    "1a": {"Ns": (100, 200, 400, 800, 1600), "Gammas": np.linspace(0.1, 5, 50)},
+    "1b": {"Ns": (40, 80, 160, 320), "Gammas": np.linspace(0, 5, 26)},
+    "2": {"Ns": (10, 100, 1000, 10000), "fields": np.linspace(0, 1, 201),
+          "inset_fields": np.linspace(0, 0.02, 101)},
+    "transverse": {"Ns": (40, 80, 160, 320), "Gammas": np.linspace(0, 5, 26)},
+}
+
+
+# ------------------------------------------------------------ extrapolation
+class Extrapolation:
+    """Result of :func:`extrapolate`.
+
+    Attributes
+    ----------
+    estimate : float
+        The N -> infinity value a of the fit.
+    error : float
+        Error bar: sqrt(statistical^2 + systematic^2), where statistical is
+        from the fit covariance (scaled by the residual variance; 0 for an
+        exact fit) and systematic is the difference between the estimates of
+        the two fit orders (or, with only two sizes, between a and the value
+        at the largest N).
+    order : int
+        1 (a + b/N) or 2 (a + b/N + c/N^2).
+    coefficients : numpy.ndarray
+        (a, b[, c]).
+    """
+
+    def __init__(self, estimate, error, order, coefficients, Ns):
+        self.estimate = float(estimate)
+        self.error = float(error)
+        self.order = int(order)
+        self.coefficients = np.asarray(coefficients, dtype=float)
+        self.Ns = list(Ns)
+
+    def as_dict(self):
+        return {"estimate": self.estimate, "error": self.error, "order": self.order,
+                "coefficients": [float(c) for c in self.coefficients], "Ns": self.Ns}
+
+    def __repr__(self):
+        return (f"Extrapolation(estimate={self.estimate:.6g}, error={self.error:.2g}, "
+                f"order={self.order}, Ns={self.Ns})")
+
+
+def _fit(x, y, order):
+    A = np.vander(x, order + 1, increasing=True)  # columns 1, 1/N, 1/N^2
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    dof = len(x) - (order + 1)
+    if dof > 0:
+        resid = y - A @ coef
+        s2 = float(resid @ resid) / dof
+        cov = s2 * np.linalg.inv(A.T @ A)
+        stat = math.sqrt(max(cov[0, 0], 0.0))
+    else:
+        stat = 0.0
+    return coef, stat, dof
+
+
+def extrapolate(Ns, values, order="auto") -> Extrapolation:
+    """Finite-size extrapolation of I_M/N: least-squares fit of a + b/N (+ c/N^2).
+
+    Parameters
+    ----------
+    Ns : sequence of int
+        System sizes (at least two distinct ones).
+    values : sequence of float
+        I_M/N (or any quantity with 1/N corrections) at those sizes.
+    order : {"auto", 1, 2}
+        1: a + b/N; 2: a + b/N + c/N^2 (needs three sizes). "auto" uses order 2
+        when there are at least four sizes (so that the fit has a residual),
+        else order 1.
+
+    Returns
+    -------
+    Extrapolation
+        ``estimate`` (= a) and ``error`` (fit covariance combined with the
+        difference between the order-1 and order-2 estimates; see
+        :class:`Extrapolation`).
+
+    Examples
+    --------
+    >>> e = extrapolate([10, 20, 40], [0.5 + 1 / 10, 0.5 + 1 / 20, 0.5 + 1 / 40])
+    >>> round(e.estimate, 12)
+    0.5
+    """
+    x = 1.0 / np.asarray(Ns, dtype=float)
+    y = np.asarray(values, dtype=float)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError("Ns and values must be 1-D sequences of the same length")
+    if len(set(x.tolist())) < 2:
+        raise ValueError("extrapolate needs at least two distinct system sizes")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("Ns and values must be finite")
+    n = len(set(x.tolist()))
+    if order == "auto":
+        order = 2 if n >= 4 else 1
+    if order not in (1, 2):
+        raise ValueError(f"order must be 'auto', 1 or 2, got {order!r}")
+    if order == 2 and n < 3:
+        raise ValueError("order 2 needs at least three distinct sizes")
+    coef1, stat1, _ = _fit(x, y, 1)
+    if order == 2:
+        coef, stat, _ = _fit(x, y, 2)
+        syst = abs(coef[0] - coef1[0])
+    else:
+        coef, stat = coef1, stat1
+        if n >= 3:
+            syst = abs(coef1[0] - _fit(x, y, 2)[0][0])
+        else:
+            syst = abs(coef1[0] - y[np.argmin(x)])
+    order_Ns = [int(round(1 / v)) for v in x]
+    return Extrapolation(coef[0], math.hypot(stat, syst), order, coef, order_Ns)
+
+
+# ------------------------------------------------------------------ results
+class FigureResult:
+    """Files and data of one figure.
+
+    Attributes
+    ----------
+    name : str
+        "1a", "1b", "2" or "transverse".
+    files : dict
+        ``{"png": path, "pdf": path, "csv": path, "json": path}``.
+    data : dict
+        What was written to the JSON file.
+    sweep : SweepResult or None
+        The steady-state sweep behind the figure (None for figure 2).
+    """
+
+    def __init__(self, name, files, data, sweep=None):
+        self.name = name
+        self.files = files
+        self.data = data
+        self.sweep = sweep
+
+    def __repr__(self):
+        files = ", ".join(f"{k}={v!r}" for k, v in self.files.items())
+        return f"FigureResult({self.name!r}, {files})"
+
+
+# ------------------------------------------------------------------ helpers
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _colors(n):
+    plt = _pyplot()
+    cmap = plt.get_cmap("viridis")
+    return [cmap(0.85 * k / max(n - 1, 1)) for k in range(n)]
+
+
+def _meanfield():
+    try:
+        from . import meanfield
+    except ImportError:
+        return None
+    return meanfield
+
+
+def _h0_theory(Gamma, gamma):
+    """Closed form of eqs. (17)-(18) (used if qutip_mmi.meanfield is missing)."""
+    from .information import binary_entropy
+    if Gamma <= gamma:
+        return 0.0
+    mz = gamma / Gamma
+    mxy = math.sqrt(2 * gamma * (Gamma - gamma)) / Gamma
+    return float(binary_entropy(mz) - binary_entropy(math.hypot(mz, mxy)))
+
+
+def _theory_curve(exchange, field, gamma, Gammas, quantity="mmi"):
+    """Mean-field I_M/N (or transverse magnetization) on a Gamma grid, or None."""
+    from .models import LMG
+    mf = _meanfield()
+    values = []
+    for G in Gammas:
+        G = float(G)
+        if quantity == "mmi" and field == 0.0:
+            fn = getattr(mf, "lmg_h0_limit", None) if mf is not None else None
+            if fn is not None:
+                v = fn(G, gamma)
+                values.append(float(getattr(v, "mmi_per_unit", v)))
+            else:
+                values.append(_h0_theory(G, gamma))
+            continue
+        fn = getattr(mf, "mmi_limit", None) if mf is not None else None
+        if fn is None:
+            return None
+        r = fn(LMG(2, exchange=exchange, field=field, Gamma=G, gamma=gamma))
+        if quantity == "mmi":
+            values.append(float(r.mmi_per_unit))
+        else:
+            m = np.asarray(r.avg_magnetization, dtype=float)
+            values.append(float(math.hypot(m[0], m[1])))
+    return {"Gamma": [float(g) for g in Gammas], "value": values}
+
+
+def _outdir(out):
+    out = os.fspath(out)
+    os.makedirs(out, exist_ok=True)
+    return out
+
+
+def _write_json(path, data):
+    with open(path, "w") as fh:
+        json.dump(data, fh, indent=1)
+
+
+def _save(fig, out, stem):
+    png = os.path.join(out, stem + ".png")
+    pdf = os.path.join(out, stem + ".pdf")
+    fig.savefig(png, dpi=150)
+    fig.savefig(pdf)
+    _pyplot().close(fig)
+    return png, pdf
+
+
+def _pick(name, paper, **given):
+    base = PAPER[name] if paper else DEFAULTS[name]
+    return {k: (base[k] if v is None else v) for k, v in given.items()}
+
+
+def _steady_sweep(Ns, Gammas, exchange, field, gamma, method, store, map, progress_bar,
+                  options):
+    from .models import LMG
+    from .sweep import sweep
+    Ns = [int(n) for n in Ns]
+    base = LMG(Ns[0], exchange=exchange, field=field, gamma=gamma)
+    return sweep(base, {"N": Ns, "Gamma": list(np.asarray(Gammas, dtype=float))},
+                 method=method, store=store, map=map, progress_bar=progress_bar,
+                 options=options)
+
+
+def _by_N(res, ycol):
+    table = {}
+    for row in res.rows:
+        table.setdefault(row["N"], ([], []))
+        table[row["N"]][0].append(row["Gamma"])
+        table[row["N"]][1].append(ycol(row))
+    return table
+
+
+def _mmi_figure(name, field, Ns, Gammas, out, exchange, gamma, method, store, map,
+                progress_bar, options, theory, theory_points, title):
+    res = _steady_sweep(Ns, Gammas, exchange, field, gamma, method, store, map,
+                        progress_bar, options)
+    curve = None
+    if theory:
+        tg = np.linspace(float(np.min(Gammas)), float(np.max(Gammas)), theory_points)
+        curve = _theory_curve(exchange, field, gamma, tg, "mmi")
+    # extrapolation per Gamma (needs at least two sizes)
+    extrap = []
+    table = _by_N(res, lambda r: r["mmi_per_unit"])
+    Ns_sorted = sorted(table)
+    if len(Ns_sorted) >= 2:
+        for k, G in enumerate(table[Ns_sorted[0]][0]):
+            vals = [table[n][1][k] for n in Ns_sorted]
+            e = extrapolate(Ns_sorted, vals)
+            item = {"Gamma": G, **e.as_dict()}
+            if theory:
+                mf = _theory_curve(exchange, field, gamma, [G], "mmi")
+                item["mean_field"] = None if mf is None else mf["value"][0]
+            extrap.append(item)
+    out = _outdir(out)
+    stem = f"figure_{name}"
+    csv_path = os.path.join(out, stem + ".csv")
+    json_path = os.path.join(out, stem + ".json")
+    res.to_csv(csv_path)
+    data = {"figure": name, "model": "LMG", "exchange": exchange, "field": field,
+            "gamma": gamma, "method": method, "columns": res.columns, "points": res.rows,
+            "theory": curve, "extrapolation": extrap}
+    _write_json(json_path, data)
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.5, 3.4))
+    if curve is not None:
+        ax.plot(np.asarray(curve["Gamma"]) / gamma, curve["value"], "k-", lw=1.5,
+                label="mean-field theory")
+    for color, n in zip(_colors(len(Ns_sorted)), Ns_sorted):
+        g, v = table[n]
+        ax.plot(np.asarray(g) / gamma, v, ":o", color=color, ms=3.5, lw=1,
+                label=f"N = {n}")
+    if extrap:
+        ax.errorbar([e["Gamma"] / gamma for e in extrap], [e["estimate"] for e in extrap],
+                    yerr=[e["error"] for e in extrap], fmt="x", color="tab:red", ms=4,
+                    lw=0.8, label=r"$N\to\infty$ fit")
+    ax.set_xlabel(r"$\Gamma/\gamma$")
+    ax.set_ylabel(r"$I_M/N$")
+    ax.set_title(title, fontsize=9)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    png, pdf = _save(fig, out, stem)
+    return FigureResult(name, {"png": png, "pdf": pdf, "csv": csv_path,
+                               "json": json_path}, data, res)
+
+
+# ------------------------------------------------------------------ figures
+def figure_1a(Ns=None, Gammas=None, out="figures", exchange=3.0, gamma=1.0,
+              method="auto", paper=False, store=None, map="serial", progress_bar=None,
+              options=None, theory=True, theory_points=101) -> FigureResult:
+    """Fig. 1(a): I_M/N of the LMG steady state at h = 0 versus Gamma/gamma.
+
+    Parameters
+    ----------
+    Ns : sequence of int, optional
+        System sizes; default (20, 40, 80), with ``paper=True``
+        (100, 200, 400, 800, 1600).
+    Gammas : sequence of float, optional
+        Collective rates; default ``linspace(0.25, 5, 20)`` (paper:
+        ``linspace(0.1, 5, 50)``). Gamma = 0 is left out of the defaults: there
+        the steady state is the product state (I_M = 0) and the "rates" route
+        can report a singular system for N >= 20.
+    out : str or path
+        Output folder for ``figure_1a.{png,pdf,csv,json}``.
+    exchange, gamma : float
+        Model parameters (paper: 3 and 1).
+    method, store, map, progress_bar, options
+        Passed to :func:`qutip_mmi.sweep.sweep` (h = 0: the fast "rates"
+        route).
+    paper : bool
+        Use the paper's sizes for the defaults.
+    theory : bool
+        Draw the mean-field curve (eq. 18) and list it beside the
+        extrapolations.
+    theory_points : int
+        Points of the theory curve.
+
+    Returns
+    -------
+    FigureResult
+    """
+    p = _pick("1a", paper, Ns=Ns, Gammas=Gammas)
+    return _mmi_figure("1a", 0.0, p["Ns"], p["Gammas"], out, exchange, gamma, method,
+                       store, map, progress_bar, options, theory, theory_points,
+                       f"LMG, h = 0, J = {exchange:g}")
+
+
+def figure_1b(Ns=None, Gammas=None, out="figures", field=0.5, exchange=3.0, gamma=1.0,
+              method="auto", paper=False, store=None, map="serial", progress_bar=None,
+              options=None, theory=True, theory_points=51) -> FigureResult:
+    """Fig. 1(b): I_M/N of the LMG steady state at h = 0.5 versus Gamma/gamma.
+
+    Default sizes (10, 20, 30) ("blocks" route, warm-started along Gamma);
+    ``paper=True``: (40, 80, 160, 320) (hours). The mean-field curve needs
+    :mod:`qutip_mmi.meanfield` (time averages on the attractor); it is left out
+    when that module is unavailable. Other parameters as in :func:`figure_1a`.
+    """
+    p = _pick("1b", paper, Ns=Ns, Gammas=Gammas)
+    return _mmi_figure("1b", float(field), p["Ns"], p["Gammas"], out, exchange, gamma,
+                       method, store, map, progress_bar, options, theory, theory_points,
+                       f"LMG, h = {field:g}, J = {exchange:g}")
+
+
+def figure_transverse(Ns=None, Gammas=None, out="figures", field=0.5, exchange=3.0,
+                      gamma=1.0, method="auto", paper=False, store=None, map="serial",
+                      progress_bar=None, options=None, theory=True,
+                      theory_points=51) -> FigureResult:
+    """Supplement: transverse magnetization sqrt(<mx>^2 + <my>^2) versus Gamma.
+
+    At h = 0.5 by default, finite N from the steady state (same sweep as
+    :func:`figure_1b`: pass the same ``store`` to reuse its points) and the
+    mean-field time average ``avg_magnetization`` of
+    :mod:`qutip_mmi.meanfield` when available.
+    """
+    p = _pick("transverse", paper, Ns=Ns, Gammas=Gammas)
+    res = _steady_sweep(p["Ns"], p["Gammas"], exchange, float(field), gamma, method,
+                        store, map, progress_bar, options)
+    curve = None
+    if theory:
+        Gs = p["Gammas"]
+        tg = np.linspace(float(np.min(Gs)), float(np.max(Gs)), theory_points)
+        curve = _theory_curve(exchange, float(field), gamma, tg, "transverse")
+    table = _by_N(res, lambda r: math.hypot(r["mx"], r["my"]))
+    out = _outdir(out)
+    stem = "figure_transverse"
+    csv_path = os.path.join(out, stem + ".csv")
+    json_path = os.path.join(out, stem + ".json")
+    res.to_csv(csv_path)
+    data = {"figure": "transverse", "model": "LMG", "exchange": exchange,
+            "field": float(field), "gamma": gamma, "method": method,
+            "columns": res.columns, "points": res.rows,
+            "transverse": {str(n): table[n][1] for n in sorted(table)},
+            "theory": curve}
+    _write_json(json_path, data)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.5, 3.4))
+    if curve is not None:
+        ax.plot(np.asarray(curve["Gamma"]) / gamma, curve["value"], "k-", lw=1.5,
+                label="mean-field theory")
+    for color, n in zip(_colors(len(table)), sorted(table)):
+        g, v = table[n]
+        ax.plot(np.asarray(g) / gamma, v, ":o", color=color, ms=3.5, lw=1,
+                label=f"N = {n}")
+    ax.set_xlabel(r"$\Gamma/\gamma$")
+    ax.set_ylabel(r"$\sqrt{\langle m_x\rangle^2 + \langle m_y\rangle^2}$")
+    ax.set_title(f"LMG, h = {field:g}, J = {exchange:g}", fontsize=9)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    png, pdf = _save(fig, out, stem)
+    return FigureResult("transverse", {"png": png, "pdf": pdf, "csv": csv_path,
+                                       "json": json_path}, data, res)
+
+
+def figure_2(Ns=None, fields=None, inset_fields=None, out="figures", exchange=-1.0,
+             paper=False) -> FigureResult:
+    """Fig. 2: I_M/N of the ferromagnetic LMG ground state versus h, by N.
+
+    Uses :func:`qutip_mmi.groundstate.ground_state_mmi` (J = N/2 sector,
+    O(N) per point). Default sizes (10, 100, 1000), h in [0, 1] with an inset
+    h in [0, 0.05]; ``paper=True`` adds N = 10^4.
+    """
+    from .groundstate import ground_state_mmi
+    p = _pick("2", paper, Ns=Ns, fields=fields, inset_fields=inset_fields)
+    Ns = sorted(int(n) for n in p["Ns"])
+    all_fields = sorted(set(float(h) for h in p["fields"]) |
+                        set(float(h) for h in p["inset_fields"]))
+    rows = []
+    for n in Ns:
+        for h in all_fields:
+            rows.append(ground_state_mmi(n, exchange, h).as_dict())
+    out = _outdir(out)
+    stem = "figure_2"
+    csv_path = os.path.join(out, stem + ".csv")
+    json_path = os.path.join(out, stem + ".json")
+    cols = list(rows[0])
+    with open(csv_path, "w") as fh:
+        fh.write(",".join(cols) + "\n")
+        for r in rows:
+            fh.write(",".join(repr(r[c]) for c in cols) + "\n")
+    data = {"figure": "2", "exchange": exchange, "columns": cols, "points": rows}
+    _write_json(json_path, data)
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(4.5, 3.4))
+    ins = ax.inset_axes([0.5, 0.45, 0.45, 0.45])
+    main = set(float(h) for h in p["fields"])
+    small = set(float(h) for h in p["inset_fields"])
+    for color, n in zip(_colors(len(Ns)), Ns):
+        rs = [r for r in rows if r["N"] == n]
+        hm = [r for r in rs if r["field"] in main]
+        hi = [r for r in rs if r["field"] in small]
+        ax.plot([r["field"] for r in hm], [r["mmi_per_unit"] for r in hm], "-",
+                color=color, lw=1.2, label=f"N = {n}")
+        ins.plot([r["field"] for r in hi], [r["mmi_per_unit"] for r in hi], "-",
+                 color=color, lw=1.0)
+    ax.axhline(math.log(2), color="gray", lw=0.6, ls="--")
+    ax.set_xlabel(r"$h$")
+    ax.set_ylabel(r"$I_M/N$")
+    ax.set_title(f"ground state, J = {exchange:g}", fontsize=9)
+    ax.set_ylim(bottom=0)
+    ins.tick_params(labelsize=6)
+    ins.set_ylim(bottom=0)
+    ax.legend(fontsize=7, frameon=False, loc="lower left")
+    fig.tight_layout()
+    png, pdf = _save(fig, out, stem)
+    return FigureResult("2", {"png": png, "pdf": pdf, "csv": csv_path,
+                              "json": json_path}, data)
+
+
+# --------------------------------------------------------------------- CLI
+def _figure_args(p):
+    p.add_argument("which", choices=["1a", "1b", "2", "transverse"])
+    p.add_argument("--N", type=int, nargs="+", default=None, help="system sizes")
+    p.add_argument("--Gamma-range", type=float, nargs=3, default=None,
+                   metavar=("START", "STOP", "NUM"), help="Gamma grid (linspace)")
+    p.add_argument("--field", type=float, default=None,
+                   help="transverse field (1b/transverse; default 0.5)")
+    p.add_argument("--out", default="figures", help="output folder (default figures)")
+    p.add_argument("--paper", action="store_true", help="the paper's system sizes")
+    p.add_argument("--store", default=None, help="JSON-lines store of the sweep")
+    p.add_argument("--map", default="serial",
+                   choices=["serial", "parallel", "loky", "mpi"])
+    p.add_argument("--num-cpus", type=int, default=None)
+    p.add_argument("--progress", action="store_true")
+    p.add_argument("--no-theory", action="store_true", help="leave out mean field")
+
+
+def _figure_run(args):
+    kw = {"out": args.out, "paper": args.paper}
+    if args.N is not None:
+        kw["Ns"] = args.N
+    if args.which != "2":
+        if args.Gamma_range is not None:
+            a, b, n = args.Gamma_range
+            kw["Gammas"] = np.linspace(a, b, int(n))
+        kw.update(store=args.store, map=args.map,
+                  progress_bar=True if args.progress else None,
+                  theory=not args.no_theory)
+        if args.num_cpus is not None:
+            kw["options"] = {"map_kw": {"num_cpus": args.num_cpus}}
+        if args.field is not None and args.which != "1a":
+            kw["field"] = args.field
+    fn = {"1a": figure_1a, "1b": figure_1b, "2": figure_2,
+          "transverse": figure_transverse}[args.which]
+    res = fn(**kw)
+    for kind, path in res.files.items():
+        print(f"{kind:5s} {path}")
+    for e in res.data.get("extrapolation", []) or []:
+        mf = e.get("mean_field")
+        mf = "" if mf is None else f"   mean field {mf:.5f}"
+        print(f"Gamma = {e['Gamma']:.4g}: N->inf fit I_M/N = {e['estimate']:.5f} "
+              f"+- {e['error']:.1g}{mf}")
+    return 0
+
+
+try:
+    from .cli import subcommand as _subcommand
+    _subcommand("figure", "the paper's figures (PNG, PDF and data)")(
+        (_figure_args, _figure_run))
+except ImportError:  # pragma: no cover
+    pass

@@ -1,0 +1,551 @@
+"""
+Parameter sweeps of steady-state correlations, with persistence and parallel maps.
+
+:func:`sweep` evaluates the steady state of a base model over a grid of model
+parameters (outer product of the given value lists) and returns a
+:class:`SweepResult`, a small table with named columns. Points can be stored as
+they finish in a JSON-lines file (``store=PATH``) so that an interrupted sweep
+resumes where it stopped, and can be distributed with the maps of
+:mod:`qutip.solver.parallel`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import numbers
+import os
+import threading
+import time
+
+import numpy as np
+
+__all__ = ["sweep", "SweepResult", "MAPS", "RESULT_COLUMNS"]
+
+#: The ``map`` choices and the qutip.solver.parallel functions behind them.
+MAPS = {"serial": "serial_map", "parallel": "parallel_map", "loky": "loky_pmap",
+        "mpi": "mpi_pmap"}
+
+#: Columns computed at every point (after the model-parameter columns).
+RESULT_COLUMNS = ("mmi", "mmi_per_unit", "entropy", "local_entropy", "mx", "my", "mz",
+                  "residual", "seconds", "method")
+
+STORE_FORMAT = "qutip-mmi-sweep/1"
+
+#: Test hook: called as ``_point_hook(index, row)`` in the main process after
+#: each finished point has been recorded (and stored). Raising from it
+#: interrupts the sweep exactly like a crash after that point.
+_point_hook = None
+
+
+# ----------------------------------------------------------------- results
+class SweepResult:
+    """Table of a parameter sweep: one row per grid point, named columns.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One dict per point, in grid order (first parameter varies slowest).
+    columns : list of str
+        Column names: the varied parameters, the other model parameters, then
+        ``mmi, mmi_per_unit, entropy, local_entropy, mx, my, mz, residual,
+        seconds, method``.
+    parameters : list of str
+        The varied parameters.
+    model : PIModel
+        The base model.
+    method : str
+        The requested method ("auto" resolves per point; see the ``method``
+        column for the route used).
+    computed, reused : int
+        Points computed by this call, and points read back from the store.
+    store : str or None
+        The JSON-lines store, if any.
+
+    Examples
+    --------
+    >>> from qutip_mmi import LMG
+    >>> res = sweep(LMG(6), {"Gamma": [0.5, 2.0]})
+    >>> res.column("mmi_per_unit").shape
+    (2,)
+    """
+
+    def __init__(self, rows, columns, parameters, model, method, computed=0, reused=0,
+                 store=None):
+        self.rows = list(rows)
+        self.columns = list(columns)
+        self.parameters = list(parameters)
+        self.model = model
+        self.method = method
+        self.computed = computed
+        self.reused = reused
+        self.store = store
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def column(self, name) -> np.ndarray:
+        """The column ``name`` as a numpy array (object dtype for text)."""
+        if name not in self.columns:
+            raise KeyError(f"no column {name!r}; columns are {self.columns}")
+        values = [row.get(name) for row in self.rows]
+        if all(isinstance(v, numbers.Real) and not isinstance(v, bool) or v is None
+               for v in values):
+            return np.array([np.nan if v is None else v for v in values], dtype=float)
+        return np.array(values, dtype=object)
+
+    __getitem__ = column
+
+    def to_csv(self, path=None) -> str:
+        """Write the table as CSV (floats with full precision: ``repr``).
+
+        Returns the CSV text; also writes it to ``path`` if given.
+        """
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow([_csv_cell(row.get(c)) for c in self.columns])
+        text = buf.getvalue()
+        if path is not None:
+            with open(path, "w", newline="") as fh:
+                fh.write(text)
+        return text
+
+    def to_json(self, path=None) -> str:
+        """The table as JSON ``{"columns": [...], "rows": [...]}``."""
+        text = json.dumps({"columns": self.columns, "parameters": self.parameters,
+                           "model": type(self.model).__name__,
+                           "method": self.method, "rows": self.rows})
+        if path is not None:
+            with open(path, "w") as fh:
+                fh.write(text)
+        return text
+
+    def to_pandas(self):
+        """The table as a :class:`pandas.DataFrame` (needs pandas)."""
+        import pandas as pd
+        return pd.DataFrame(self.rows, columns=self.columns)
+
+    def __repr__(self):
+        shown = [c for c in self.parameters + ["mmi_per_unit", "mx", "my", "mz",
+                                               "residual", "method"]
+                 if c in self.columns]
+        lines = [f"SweepResult({type(self.model).__name__}, {len(self)} points, "
+                 f"varied {self.parameters}, method={self.method!r}, "
+                 f"computed={self.computed}, reused={self.reused})"]
+        lines.append("  " + "  ".join(f"{c:>13}" for c in shown))
+        for row in self.rows[:20]:
+            lines.append("  " + "  ".join(f"{_fmt(row.get(c)):>13}" for c in shown))
+        if len(self) > 20:
+            lines.append(f"  ... ({len(self) - 20} more rows)")
+        return "\n".join(lines)
+
+
+def _csv_cell(v):
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, (dict, list)):
+        return json.dumps(v)
+    return v
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+# ------------------------------------------------------------------ points
+def _normalize_value(name, value):
+    if name == "N":
+        from .models import check_N
+        return check_N(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return float(value)  # same key for 1 and 1.0
+    return value
+
+
+def _grid(parameters):
+    if not isinstance(parameters, dict) or not parameters:
+        raise TypeError("parameters must be a non-empty dict {name: sequence of values}")
+    names = list(parameters)
+    lists = []
+    for name in names:
+        values = parameters[name]
+        if np.isscalar(values):
+            values = [values]
+        values = [_normalize_value(name, v) for v in values]
+        if not values:
+            raise ValueError(f"parameter {name!r} has no values")
+        lists.append(values)
+    return names, [dict(zip(names, combo)) for combo in itertools.product(*lists)]
+
+
+def _key(params) -> str:
+    return json.dumps(params, sort_keys=True)
+
+
+def _resolve_method(model, method):
+    if method == "auto":
+        return "rates" if model.conserves_excitations() else "blocks"
+    return method
+
+
+def _measure(model, rho, seconds):
+    from .information import entropy, local_entropy, magnetization, mutual_information
+    mmi = float(mutual_information(rho))
+    mx, my, mz = (float(v) for v in magnetization(rho))
+    info = getattr(rho, "info", None)
+    return {
+        "mmi": mmi, "mmi_per_unit": mmi / model.N, "entropy": float(entropy(rho)),
+        "local_entropy": float(local_entropy(rho)), "mx": mx, "my": my, "mz": mz,
+        "residual": float(info.residual) if info is not None else float("nan"),
+        "seconds": float(info.seconds) if info is not None else float(seconds),
+        "method": info.method if info is not None else None,
+    }
+
+
+def _solve_point(task):
+    """Task of the parallel maps: ``(index, model, method, solver_options)``.
+
+    Module level (picklable). Returns ``(index, results dict)``.
+    """
+    index, model, method, solver_options = task
+    from .steadystate import steady_state
+    t0 = time.perf_counter()
+    rho = steady_state(model, method=method, options=solver_options)
+    out = _measure(model, rho, time.perf_counter() - t0)
+    if out["method"] is None:
+        out["method"] = _resolve_method(model, method)
+    return index, out
+
+
+class _SerialSolver:
+    """Serial task with a shared :class:`BlockSolver` (warm starts)."""
+
+    def __init__(self, method, solver_options):
+        from .steadystate import BlockSolver
+        self.method = method
+        self.solver = BlockSolver(solver_options)
+
+    def __call__(self, task):
+        index, model, method, solver_options = task
+        if _resolve_method(model, method) != "blocks":
+            return _solve_point(task)
+        t0 = time.perf_counter()
+        rho = self.solver.solve(model)
+        return index, _measure(model, rho, time.perf_counter() - t0)
+
+
+# ------------------------------------------------------------------- store
+class _Store:
+    """Append-only JSON-lines store: a header line, then one line per point."""
+
+    def __init__(self, path, header, fixed, fsync=True):
+        self.path = os.fspath(path)
+        self.fsync = fsync
+        self.lock = threading.Lock()
+        self.rows = {}
+        if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+            self._load(header, fixed)
+        else:
+            d = os.path.dirname(os.path.abspath(self.path))
+            os.makedirs(d, exist_ok=True)
+            self._append(header)
+
+    def _load(self, header, fixed):
+        with open(self.path, "r") as fh:
+            lines = fh.read().split("\n")
+        complete = lines[:-1]  # the text after the last newline is incomplete
+        if lines[-1].strip():
+            # a line cut short by a crash: drop it from the file
+            with open(self.path, "r+") as fh:
+                fh.truncate(sum(len(s.encode()) + 1 for s in complete))
+        if not complete:
+            raise ValueError(f"sweep store {self.path!r} has no header line")
+        try:
+            old = json.loads(complete[0])
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"sweep store {self.path!r}: unreadable header") from exc
+        if old.get("format") != STORE_FORMAT:
+            raise ValueError(f"{self.path!r} is not a qutip-mmi sweep store "
+                             f"(format {old.get('format')!r})")
+        problems = []
+        if old.get("model") != header["model"]:
+            problems.append(f"model {old.get('model')!r} != {header['model']!r}")
+        if old.get("method") != header["method"]:
+            problems.append(f"method {old.get('method')!r} != {header['method']!r}")
+        old_params = old.get("parameters", {})
+        for name in fixed:
+            if old_params.get(name) != header["parameters"][name]:
+                problems.append(f"{name} = {old_params.get(name)!r} in the store, "
+                                f"{header['parameters'][name]!r} now")
+        if problems:
+            raise ValueError(f"sweep store {self.path!r} was made for a different "
+                             "sweep (refusing to mix): " + "; ".join(problems))
+        for n, line in enumerate(complete[1:], start=2):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"sweep store {self.path!r}: bad line {n}") from exc
+            self.rows[row["key"]] = row["row"]
+
+    def _append(self, obj):
+        line = json.dumps(obj) + "\n"
+        with self.lock:
+            with open(self.path, "a") as fh:
+                fh.write(line)
+                fh.flush()
+                if self.fsync:
+                    os.fsync(fh.fileno())
+
+    def add(self, key, row):
+        self._append({"key": key, "row": row})
+        self.rows[key] = row
+
+
+# ------------------------------------------------------------------- sweep
+def _progress_name(progress_bar):
+    from qutip.ui.progressbar import progress_bars
+    if progress_bar is None or progress_bar is False or progress_bar == "":
+        return None
+    if progress_bar is True or progress_bar in ("tqdm", "Tqdm"):
+        try:
+            import tqdm  # noqa: F401
+            return "tqdm"
+        except ImportError:
+            return "text"
+    if progress_bar not in progress_bars:
+        raise ValueError(f"unknown progress_bar {progress_bar!r}; choose None, True or "
+                         f"one of {sorted(k for k in progress_bars if isinstance(k, str))}")
+    return progress_bar
+
+
+def _map_function(name):
+    from qutip.solver import parallel
+    if name not in MAPS:
+        raise ValueError(f"unknown map {name!r}; choose one of {sorted(MAPS)}")
+    return getattr(parallel, MAPS[name])
+
+
+def sweep(model, parameters, method="auto", store=None, map="serial", progress_bar=None,
+          options=None) -> SweepResult:
+    """Steady-state correlations of ``model`` over a grid of its parameters.
+
+    Parameters
+    ----------
+    model : PIModel
+        The base model, e.g. ``LMG(40, field=0.5)``; every point is
+        ``model.replace(**point)``.
+    parameters : dict of str -> sequence
+        Values of the varied parameters (any parameter of the model, e.g.
+        ``"Gamma"``, ``"field"``, ``"N"``). Several parameters make the outer
+        product grid, the first one varying slowest.
+    method : {"auto", "rates", "blocks", "piqs", "exact"}
+        Steady-state route (:func:`qutip_mmi.steady_state`).
+    store : str or path, optional
+        JSON-lines file. The first line is a header (package version, model
+        class, all base-model parameters, method); every finished point is
+        appended at once (flush + ``os.fsync``). Rerunning the same sweep with
+        the same store computes only the points missing from it (points are
+        matched by their full model-parameter values), so a crash or
+        ``KeyboardInterrupt`` loses at most the points in progress. A store
+        made for another model class, method or other values of the
+        non-varied parameters raises ``ValueError``.
+    map : {"serial", "parallel", "loky", "mpi"}
+        :func:`qutip.solver.parallel.serial_map`, ``parallel_map``,
+        ``loky_pmap`` or ``mpi_pmap``. With ``"serial"`` and the "blocks" route
+        one :class:`qutip_mmi.BlockSolver` is reused along the grid: each point
+        starts from its neighbour's solution and LU factors (warm start).
+        The parallel maps solve every point from scratch; their results equal
+        the serial ones exactly for the direct "rates" route and to the solver
+        tolerance (~1e-10 relative) for "blocks" (use
+        ``options={"warm_start": False}`` for bit-identical serial numbers).
+        All maps record a point in the store as soon as it is finished (the
+        qutip maps deliver each result to a callback in the main process as it
+        arrives), so interrupted parallel sweeps lose only running points.
+    progress_bar : None, bool or str
+        QuTiP conventions: None/False no bar; True or "tqdm": tqdm if installed,
+        else QuTiP's text bar; "text", "enhanced", "html" as in
+        :data:`qutip.ui.progressbar.progress_bars`.
+    options : dict, optional
+        ``"solver"``: options passed to the steady-state route (e.g. ``tol``);
+        ``"warm_start"`` (default True): reuse one BlockSolver in serial maps;
+        ``"map_kw"``: passed to the map (``num_cpus``, ``timeout``,
+        ``fail_fast``; for "mpi" ``num_cpus`` defaults to the MPI world size
+        minus one); ``"progress_kwargs"``: passed to the progress bar;
+        ``"fsync"`` (default True).
+
+    Returns
+    -------
+    SweepResult
+
+    Notes
+    -----
+    MPI: ``map="mpi"`` uses :class:`mpi4py.futures.MPIPoolExecutor` (needs
+    mpi4py and an MPI installation). Start the program under
+    :mod:`mpi4py.futures` so that the worker ranks serve the pool, e.g.::
+
+        mpiexec -n 5 python -m mpi4py.futures -m qutip_mmi sweep --N 40 \\
+            --field 0.5 --Gamma-range 0 5 21 --store lmg40.jsonl --map mpi
+
+    (one rank runs the sweep, four compute points; the store is written by the
+    main rank only).
+
+    Examples
+    --------
+    >>> from qutip_mmi import LMG
+    >>> res = sweep(LMG(8, field=0.5), {"Gamma": np.linspace(0, 5, 3)})
+    >>> res.columns[:5]
+    ['Gamma', 'N', 'exchange', 'field', 'gamma']
+    """
+    from .models import PIModel
+    from .steadystate import METHODS
+    from .version import __version__
+    if not isinstance(model, PIModel):
+        raise TypeError(f"model must be a PIModel (e.g. qutip_mmi.LMG), got "
+                        f"{type(model).__name__}")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    options = dict(options or {})
+    unknown = set(options) - {"solver", "warm_start", "map_kw", "progress_kwargs", "fsync"}
+    if unknown:
+        raise ValueError(f"unknown sweep option(s) {sorted(unknown)}")
+    solver_options = dict(options.get("solver") or {})
+    map_fn = _map_function(map)
+    progress = _progress_name(progress_bar)
+    names, points = _grid(parameters)
+    base_params = model.parameters
+    bad = [n for n in names if n not in base_params]
+    if bad:
+        raise ValueError(f"{type(model).__name__} has no parameter(s) {bad}; "
+                         f"choose among {list(base_params)}")
+    models = [model.replace(**p) for p in points]
+    keys = [_key(m.parameters) for m in models]
+    columns = names + [n for n in models[0].parameters if n not in names] + \
+        list(RESULT_COLUMNS)
+
+    st = None
+    if store is not None:
+        header = {"format": STORE_FORMAT, "package": "qutip-mmi", "version": __version__,
+                  "model": type(model).__name__, "parameters": base_params,
+                  "method": method, "varied": names}
+        st = _Store(store, header, [n for n in base_params if n not in names],
+                    options.get("fsync", True))
+
+    rows = [None] * len(points)
+    reused = 0
+    for i, (m, k) in enumerate(zip(models, keys)):
+        if st is not None and k in st.rows:
+            rows[i] = st.rows[k]
+            reused += 1
+    todo = [(i, models[i], method, solver_options)
+            for i in range(len(points)) if rows[i] is None]
+
+    def record(result):
+        i, out = result
+        row = {**points[i], **{n: v for n, v in models[i].parameters.items()
+                                if n not in points[i]}, **out}
+        row = {c: row.get(c) for c in columns}
+        if st is not None:
+            st.add(keys[i], row)
+        rows[i] = row
+        if _point_hook is not None:
+            _point_hook(i, row)
+
+    if todo:
+        task = _solve_point
+        if map == "serial" and options.get("warm_start", True):
+            task = _SerialSolver(method, solver_options)
+        map_kw = dict(options.get("map_kw") or {})
+        if map == "mpi" and "num_cpus" not in map_kw and \
+                "QUTIP_NUM_PROCESSES" not in os.environ:
+            map_kw["num_cpus"] = _mpi_workers()
+        map_fn(task, todo, reduce_func=record, map_kw=map_kw,
+               progress_bar=progress,
+               progress_bar_kwargs=dict(options.get("progress_kwargs") or {}))
+    missing = [i for i, r in enumerate(rows) if r is None]
+    if missing:  # e.g. a map timeout
+        raise RuntimeError(f"{len(missing)} sweep points were not computed "
+                           "(map timeout?); rerun with the same store to finish")
+    return SweepResult(rows, columns, names, model, method, computed=len(todo),
+                       reused=reused, store=None if st is None else st.path)
+
+
+def _mpi_workers():
+    try:
+        from mpi4py import MPI
+        return max(MPI.COMM_WORLD.Get_size() - 1, 1)
+    except ImportError:  # mpi_pmap raises its own ImportError
+        return 1
+
+
+# --------------------------------------------------------------------- CLI
+def _sweep_args(p):
+    p.add_argument("--N", type=int, nargs="+", required=True,
+                   help="number of spins (several values: a grid over N)")
+    p.add_argument("--exchange", type=float, default=3.0, help="calligraphic J (default 3)")
+    p.add_argument("--field", type=float, default=0.0, help="transverse field h")
+    p.add_argument("--Gamma", type=float, default=1.0, help="collective decay rate")
+    p.add_argument("--gamma", type=float, default=1.0, help="local pumping rate")
+    for name in ("Gamma", "field", "exchange", "gamma"):
+        p.add_argument(f"--{name}-range", type=float, nargs=3, default=None,
+                       metavar=("START", "STOP", "NUM"),
+                       help=f"sweep {name} over numpy.linspace(START, STOP, NUM)")
+    p.add_argument("--method", default="auto",
+                   choices=["auto", "rates", "blocks", "piqs", "exact"])
+    p.add_argument("--store", default=None, help="JSON-lines store (resumable)")
+    p.add_argument("--map", default="serial", choices=sorted(MAPS))
+    p.add_argument("--num-cpus", type=int, default=None, help="workers of parallel maps")
+    p.add_argument("--progress", action="store_true", help="show a progress bar")
+    p.add_argument("--csv", default=None, help="also write the table as CSV here")
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
+
+
+def _sweep_run(args):
+    from .models import LMG
+    grid = {}
+    if len(args.N) > 1:
+        grid["N"] = args.N
+    for name in ("exchange", "field", "Gamma", "gamma"):
+        rng = getattr(args, f"{name}_range")
+        if rng is not None:
+            start, stop, num = rng
+            if num != int(num) or num < 1:
+                raise ValueError(f"--{name}-range NUM must be a positive integer")
+            grid[name] = np.linspace(start, stop, int(num))
+    if not grid:
+        raise ValueError("nothing to sweep: give --Gamma-range (or --field-range, ...) "
+                         "or several --N")
+    model = LMG(args.N[0], exchange=args.exchange, field=args.field, Gamma=args.Gamma,
+                gamma=args.gamma)
+    options = {}
+    if args.num_cpus is not None:
+        options["map_kw"] = {"num_cpus": args.num_cpus}
+    res = sweep(model, grid, method=args.method, store=args.store, map=args.map,
+                progress_bar=True if args.progress else None, options=options)
+    if args.csv:
+        res.to_csv(args.csv)
+    if args.json:
+        print(res.to_json())
+    else:
+        print(res)
+    return 0
+
+
+try:
+    from .cli import subcommand as _subcommand
+    _subcommand("sweep", "steady-state I_M of the LMG model over a parameter grid")(
+        (_sweep_args, _sweep_run))
+except ImportError:  # pragma: no cover
+    pass
