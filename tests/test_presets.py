@@ -40,3 +40,20 @@ def test_u1_presets_use_rates_and_agree_with_blocks():
 def test_collective_only_model_is_refused():
     with pytest.raises(qm.SteadyStateError, match="not unique"):
         qm.steady_state(qm.BoundaryTimeCrystal(6))
+
+
+@pytest.mark.parametrize("field", [0.05, 0.1, 0.3])
+def test_lmg_cycle_survives_a_small_field(field):
+    # Appendix C: the LMG cycle is hyperbolic, so a field only deforms it ...
+    res = qm.meanfield.mmi_limit(qm.LMG(10, field=field, Gamma=2.0))
+    assert res.attractor == "limit cycle" and res.hyperbolic and res.attracting
+    h0 = float(qm.meanfield.lmg_h0_limit(2.0))
+    assert 0 < res.mmi_per_unit and abs(res.mmi_per_unit - h0) < 0.1
+
+
+@pytest.mark.parametrize("perturbation", [{"dephasing": 0.01}, {"emission": 0.01}])
+def test_btc_oscillation_destroyed_by_small_local_noise(perturbation):
+    # ... while the non-hyperbolic BTC orbits collapse to a fixed point.
+    res = qm.meanfield.mmi_limit(qm.BoundaryTimeCrystal(10, omega=1.0, kappa=1.0,
+                                                       **perturbation))
+    assert res.attractor == "fixed point" and res.mmi_per_unit == 0.0
