@@ -30,7 +30,7 @@ __all__ = ["figure_1a", "figure_1b", "figure_2", "figure_transverse", "extrapola
 
 #: Default sizes: each figure finishes in a few minutes on a laptop core.
 DEFAULTS = {
-    "1a": {"Ns": (20, 40, 80), "Gammas": np.linspace(0.25, 5, 20)},
+    "1a": {"Ns": (20, 40, 80), "Gammas": np.linspace(0, 5, 21)},
     "1b": {"Ns": (10, 20, 30), "Gammas": np.linspace(0, 5, 21)},
     "2": {"Ns": (10, 100, 1000), "fields": np.linspace(0, 1, 101),
           "inset_fields": np.linspace(0, 0.05, 51)},
@@ -351,10 +351,8 @@ def figure_1a(Ns=None, Gammas=None, out="figures", exchange=3.0, gamma=1.0,
         System sizes; default (20, 40, 80), with ``paper=True``
         (100, 200, 400, 800, 1600).
     Gammas : sequence of float, optional
-        Collective rates; default ``linspace(0.25, 5, 20)`` (paper:
-        ``linspace(0.1, 5, 50)``). Gamma = 0 is left out of the defaults: there
-        the steady state is the product state (I_M = 0) and the "rates" route
-        can report a singular system for N >= 20.
+        Collective rates; default ``linspace(0, 5, 21)`` (paper:
+        ``linspace(0.1, 5, 50)``).
     out : str or path
         Output folder for ``figure_1a.{png,pdf,csv,json}``.
     exchange, gamma : float
