@@ -468,9 +468,10 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
         if map == "serial" and options.get("warm_start", True):
             task = _SerialSolver(method, solver_options)
         map_kw = dict(options.get("map_kw") or {})
-        if map == "mpi" and "num_cpus" not in map_kw and \
-                "QUTIP_NUM_PROCESSES" not in os.environ:
-            map_kw["num_cpus"] = _mpi_workers()
+        if map == "mpi":
+            _prepare_mpi()
+            if "num_cpus" not in map_kw and "QUTIP_NUM_PROCESSES" not in os.environ:
+                map_kw["num_cpus"] = _mpi_workers()
         map_fn(task, todo, reduce_func=record, map_kw=map_kw,
                progress_bar=progress,
                progress_bar_kwargs=dict(options.get("progress_kwargs") or {}))
@@ -480,6 +481,16 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
                            "(map timeout?); rerun with the same store to finish")
     return SweepResult(rows, columns, names, model, method, computed=len(todo),
                        reused=reused, store=None if st is None else st.path)
+
+
+def _prepare_mpi():
+    # qutip's mpi_pmap stops loky's resource tracker through the attribute
+    # loky.backend.resource_tracker, which loky >= 3.5 no longer imports eagerly
+    # (AttributeError); importing the submodule restores the attribute.
+    try:
+        import loky.backend.resource_tracker  # noqa: F401
+    except ImportError:
+        pass
 
 
 def _mpi_workers():
