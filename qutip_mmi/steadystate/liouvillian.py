@@ -81,71 +81,120 @@ class QLayout:
 
 
 # ------------------------------------------------------------ collective part
-def _superop_terms(model, j):
-    """Terms c * A rho B of the J-block generator, A and B sparse DIA matrices."""
-    H, jumps = model.block_operators(j)
-    d = H.shape[0]
-    eye = sp.identity(d, dtype=complex, format="csr")
+# A collective operator is kept as {k: f} with A|J,m> = sum_k f(J, m) |J, m+k>:
+# every matrix element of every J block is then evaluated in one vectorized call.
+def _in_range(j, m):
+    return np.abs(m) <= j + 1e-9
+
+
+def _op_plus():
+    return {1: lambda j, m: np.where(_in_range(j, m),
+                                     np.sqrt(np.maximum(j * (j + 1) - m * (m + 1), 0)), 0)}
+
+
+def _op_minus():
+    return {-1: lambda j, m: np.where(_in_range(j, m),
+                                      np.sqrt(np.maximum(j * (j + 1) - m * (m - 1), 0)), 0)}
+
+
+def _op_z():
+    return {0: lambda j, m: np.where(_in_range(j, m), m, 0.0)}
+
+
+def _op_identity():
+    return {0: lambda j, m: np.where(_in_range(j, m), 1.0, 0.0)}
+
+
+def _op_scale(op, c):
+    return {k: (lambda f: lambda j, m: c * f(j, m))(f) for k, f in op.items()}
+
+
+def _op_add(*ops):
+    out = {}
+    for op in ops:
+        for k, f in op.items():
+            if k in out:
+                out[k] = (lambda f1, f2: lambda j, m: f1(j, m) + f2(j, m))(out[k], f)
+            else:
+                out[k] = f
+    return out
+
+
+def _op_mul(a, b):
+    """a @ b: (a b)|m> = sum g_k2(m) a|m+k2>."""
+    out = {}
+    for k2, g in b.items():
+        for k1, f in a.items():
+            term = {k1 + k2: (lambda f, g, k2: lambda j, m: f(j, m + k2) * g(j, m))(f, g, k2)}
+            out = _op_add(out, term)
+    return out
+
+
+def _cartesian(lx, ly, lz):
+    """lx Jx + ly Jy + lz Jz with Jx = (J+ + J-)/2, Jy = (J+ - J-)/(2i)."""
+    plus = 0.5 * lx - 0.5j * ly
+    minus = 0.5 * lx + 0.5j * ly
+    parts = []
+    if plus != 0:
+        parts.append(_op_scale(_op_plus(), plus))
+    if minus != 0:
+        parts.append(_op_scale(_op_minus(), minus))
+    if lz != 0:
+        parts.append(_op_scale(_op_z(), lz))
+    return _op_add(*parts)
+
+
+_AXIS = {"x": (1, 0, 0), "y": (0, 1, 0), "z": (0, 0, 1)}
+
+
+def _hamiltonian_op(model):
     terms = []
-    if H.nnz:
+    for key, c in model.hamiltonian.items():
+        op = _cartesian(*_AXIS[key[0]])
+        for a in key[1:]:
+            op = _op_mul(op, _cartesian(*_AXIS[a]))
+        terms.append(_op_scale(op, c * float(model.N) ** (1 - len(key))))
+    return _op_add(*terms)
+
+
+def _superop_terms(model):
+    """Terms (c, A, B) of the collective generator, rho -> c A rho B."""
+    eye = _op_identity()
+    terms = []
+    H = _hamiltonian_op(model)
+    if H:
         terms += [(-1j, H, eye), (1j, eye, H)]
-    for rate, L in jumps:
-        Ld = L.conj().T.tocsr()
-        LdL = (Ld @ L).tocsr()
+    for jump in model.collective:
+        rate = jump.rate / model.N
+        l = jump.cartesian
+        L = _cartesian(*l)
+        Ld = _cartesian(*np.conj(l))
+        LdL = _op_mul(Ld, L)
         terms += [(rate, L, Ld), (-0.5 * rate, LdL, eye), (-0.5 * rate, eye, LdL)]
     return terms
 
 
-def _dia(A):
-    """{offset o: v} with v[c] = A[c - o, c] (zero where c - o is out of range)."""
-    A = sp.csr_matrix(A)
-    d = A.shape[0]
-    coo = A.tocoo()
-    out = {}
-    for o in np.unique(coo.col[coo.data != 0] - coo.row[coo.data != 0]):
-        o = int(o)
-        v = np.zeros(d, dtype=complex)
-        diag = A.diagonal(o)
-        if o >= 0:
-            v[o:] = diag
-        else:
-            v[:d + o] = diag
-        out[o] = v
-    return out
-
-
 def _collective_entries(model, layout):
+    """(A rho B)[m, m'] = sum A[m, m-k1] rho[m-k1, m'+k2] B[m'+k2, m'], vectorized."""
     rows, cols, vals = [], [], []
-    order = np.argsort(layout.j_index, kind="stable")
-    bounds = np.searchsorted(layout.j_index[order], np.arange(len(layout.js) + 1))
-    for ji, j in enumerate(layout.js):
-        sel = order[bounds[ji]:bounds[ji + 1]]
-        if sel.size == 0:
-            continue
-        terms = _superop_terms(model, j)
-        if not terms:
-            continue
-        d = int(round(2 * j)) + 1
-        r = np.rint(j - layout.m[sel]).astype(np.int64)   # row index of m
-        s = np.rint(j - layout.mp[sel]).astype(np.int64)  # column index of m'
-        for c, A, B in terms:
-            dA, dB = _dia(A), _dia(B)
-            for o1, a in dA.items():
-                ra = r + o1
-                ok_a = (ra >= 0) & (ra < d)
-                for o2, b in dB.items():
-                    sb = s - o2
-                    ok = ok_a & (sb >= 0) & (sb < d)
-                    if not ok.any():
-                        continue
-                    val = c * a[np.where(ok, ra, 0)] * b[s]
-                    ok &= val != 0
-                    tgt = layout.index(np.full(ok.sum(), j), j - ra[ok], j - sb[ok])
-                    if np.any(tgt < 0):
-                        raise _QOutOfRange()
-                    rows.append(sel[ok])
-                    cols.append(tgt)
-                    vals.append(val[ok])
+    j, m, mp = layout.j, layout.m, layout.mp
+    src = np.arange(layout.size)
+    for c, A, B in _superop_terms(model):
+        for k1, f in A.items():
+            a = f(j, m - k1)                    # A[m, m-k1] = f(m-k1)
+            if not np.any(a != 0):
+                continue
+            for k2, g in B.items():
+                val = c * a * g(j, mp)           # B[m'+k2, m'] = g(m')
+                ok = val != 0
+                if not ok.any():
+                    continue
+                tgt = layout.index(j[ok], m[ok] - k1, mp[ok] + k2)
+                if np.any(tgt < 0):
+                    raise _QOutOfRange()
+                rows.append(src[ok])
+                cols.append(tgt)
+                vals.append(val[ok].astype(complex))
     return rows, cols, vals
 
 
