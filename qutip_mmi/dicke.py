@@ -24,7 +24,6 @@ __all__ = [
     "num_dicke_states",
     "num_block_elements",
     "n_from_num_dicke_states",
-    "ReducedIndex",
 ]
 
 
@@ -74,46 +73,3 @@ def n_from_num_dicke_states(nds: int):
         if num_dicke_states(N) == nds:
             return N
     return None
-
-
-class ReducedIndex:
-    """Labels (J, m, m') of every element of the reduced vector of N units.
-
-    Attributes
-    ----------
-    j, m, mp : ndarray of float
-        The labels of each element.
-    offsets : ndarray of int
-        Start of each J block (order of :func:`j_values`), plus the total size.
-    """
-
-    def __init__(self, N):
-        self.N = check_N(N)
-        self.js = j_values(self.N)
-        self.sizes = block_sizes(self.N)
-        self.offsets = np.concatenate([[0], np.cumsum(self.sizes ** 2)])
-        self.size = int(self.offsets[-1])
-        blk = np.repeat(np.arange(len(self.js)), self.sizes ** 2)
-        local = np.arange(self.size) - self.offsets[blk]
-        d = self.sizes[blk]
-        self.block = blk
-        self.j = self.js[blk]
-        self.m = self.j - local // d
-        self.mp = self.j - local % d
-
-    def index(self, j, m, mp):
-        """Vector index of (J, m, m'); labels must be valid."""
-        blk = np.rint(self.N / 2 - np.asarray(j)).astype(np.int64)
-        d = self.sizes[blk]
-        jj = self.js[blk]
-        return (self.offsets[blk] + np.rint(jj - m).astype(np.int64) * d
-                + np.rint(jj - mp).astype(np.int64))
-
-    @property
-    def q(self) -> np.ndarray:
-        """q = m - m' of every element (an integer)."""
-        return np.rint(self.m - self.mp).astype(np.int64)
-
-    def diagonal(self) -> np.ndarray:
-        """Indices of the diagonal elements rho_{J,m,m}."""
-        return np.flatnonzero(self.m == self.mp)

@@ -302,6 +302,22 @@ class PIModel:
                 return False
         return True
 
+    def dicke_hamiltonian(self):
+        """H as a ``Qobj`` in :mod:`qutip.piqs`'s Dicke basis (block diagonal in J)."""
+        from qutip import piqs
+        jx, jy, jz = piqs.jspin(self.N, basis="dicke")
+        H = self.hamiltonian_operator(jx, jy, jz)
+        return H if self.hamiltonian else 0 * jz
+
+    def liouvillian(self):
+        """The Liouvillian ``Qobj`` of the piqs route (nds^2 Dicke space).
+
+        The fast engine's float64 reduced Liouvillian is
+        :func:`qutip_mmi.steadystate.liouvillian.assemble`.
+        """
+        from .steadystate.piqs_route import liouvillian
+        return liouvillian(self)
+
     def dicke(self):
         """The :class:`qutip.piqs.Dicke` object of this model, plus extra collective
         dissipators that piqs has no keyword for (returned as Qobj jump operators).

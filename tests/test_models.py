@@ -77,3 +77,20 @@ def test_piqs_dicke_object_is_the_paper_model():
     H = 3.0 / 6 * (jx * jx + jy * jy) + 0.5 * jx
     assert (dicke.hamiltonian - H).norm() < 1e-12
     assert np.isfinite(m.block_operators(3.0)[0].toarray()).all()
+
+
+def test_model_gives_dicke_hamiltonian_and_liouvillian():
+    from qutip import piqs
+    m = qm.LMG(5, exchange=2.0, field=0.4, Gamma=1.5)
+    jx, jy, jz = piqs.jspin(5, basis="dicke")
+    H = 2.0 / 5 * (jx * jx + jy * jy) + 0.4 * jx
+    assert (m.dicke_hamiltonian() - H).norm() < 1e-12
+    L = m.liouvillian()
+    nds = qm.num_dicke_states(5)
+    assert L.shape == (nds ** 2, nds ** 2) and L.issuper
+    # the engine's float64 Liouvillian preserves the trace exactly
+    from qutip_mmi.steadystate.liouvillian import QLayout, assemble
+    lay = QLayout(5, range(-5, 6))
+    Lr = assemble(m, lay)
+    diag = lay.m == lay.mp
+    assert np.abs(np.asarray(Lr[diag].sum(axis=0))).max() < 1e-13
