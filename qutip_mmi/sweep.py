@@ -316,19 +316,8 @@ class _Store:
 
 # ------------------------------------------------------------------- sweep
 def _progress_name(progress_bar):
-    from qutip.ui.progressbar import progress_bars
-    if progress_bar is None or progress_bar is False or progress_bar == "":
-        return None
-    if progress_bar is True or progress_bar in ("tqdm", "Tqdm"):
-        try:
-            import tqdm  # noqa: F401
-            return "tqdm"
-        except ImportError:
-            return "text"
-    if progress_bar not in progress_bars:
-        raise ValueError(f"unknown progress_bar {progress_bar!r}; choose None, True or "
-                         f"one of {sorted(k for k in progress_bars if isinstance(k, str))}")
-    return progress_bar
+    from .steadystate._common import progress_bar_name
+    return progress_bar_name(progress_bar)
 
 
 def _map_function(name):

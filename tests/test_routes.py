@@ -130,3 +130,13 @@ def test_exact_route_refuses_large_N():
 def test_memory_estimate_refuses_before_allocating():
     with pytest.raises(MemoryError, match="GiB"):
         qm.steady_state(qm.LMG(4000, field=0.5))
+
+
+def test_progress_bar_option_reports(capsys):
+    quiet = qm.steady_state(qm.LMG(10, field=0.5, Gamma=2.0))
+    assert capsys.readouterr().out == ""
+    loud = qm.steady_state(qm.LMG(10, field=0.5, Gamma=2.0), options={"progress_bar": "text"})
+    assert "Total run time" in capsys.readouterr().out
+    assert qm.mutual_information(loud) == pytest.approx(qm.mutual_information(quiet), abs=1e-12)
+    with pytest.raises(ValueError, match="progress_bar"):
+        qm.steady_state(qm.LMG(10, field=0.5), options={"progress_bar": "fancy"})

@@ -167,3 +167,38 @@ def limit_blas_threads(n=1):
         return
     with threadpool_limits(limits=n, user_api="blas"):
         yield
+
+
+def progress_bar_name(progress_bar):
+    """Resolve QuTiP's ``progress_bar`` option: None/False/"" (none), True (tqdm
+    if installed, else text), or a key of :data:`qutip.ui.progressbar.progress_bars`."""
+    from qutip.ui.progressbar import progress_bars
+    if progress_bar is None or progress_bar is False or progress_bar == "":
+        return None
+    if progress_bar is True or progress_bar in ("tqdm", "Tqdm"):
+        try:
+            import tqdm  # noqa: F401
+            return "tqdm"
+        except ImportError:
+            return "text"
+    if progress_bar not in progress_bars:
+        raise ValueError(f"unknown progress_bar {progress_bar!r}; choose None, True or "
+                         f"one of {sorted(k for k in progress_bars if isinstance(k, str))}")
+    return progress_bar
+
+
+def make_progress_bar(progress_bar, total, **kwargs):
+    """A QuTiP progress bar with ``total`` steps, or a silent stand-in."""
+    name = progress_bar_name(progress_bar)
+    if name is None:
+        return _Silent()
+    from qutip.ui.progressbar import progress_bars
+    return progress_bars[name](total, **kwargs)
+
+
+class _Silent:
+    def update(self):
+        pass
+
+    def finished(self):
+        pass

@@ -32,7 +32,7 @@ import scipy.sparse.linalg as spl
 
 from ..state import PIState
 from ._common import ConvergenceWarning, SteadyStateError, check_memory, finalize, \
-    limit_blas_threads, relative_residual
+    limit_blas_threads, make_progress_bar, relative_residual
 from .liouvillian import QLayout, assemble
 
 __all__ = ["solve_rates", "solve_blocks", "BlockSolver", "memory_estimate"]
@@ -196,6 +196,20 @@ class BlockSolver:
     changes or GMRES needs more than ``refactor_iterations`` iterations. The last
     solution is the next initial guess.
 
+    Options
+    -------
+    tol : float
+        Acceptance bound of residual, trace, Hermiticity, negativity (1e-10).
+    x0 : PIState or array
+        Initial guess (default: the previous solution).
+    restart, maxiter, gmres_tol, refinements : GMRES controls.
+    refactor_iterations : int
+        Refactorize for the next model if GMRES needed more iterations (80).
+    progress_bar : None, bool or str
+        QuTiP progress bar for the factorization and the GMRES restarts.
+    force_memory : bool
+        Try even if the memory estimate exceeds the available memory.
+
     Examples
     --------
     >>> from qutip_mmi import LMG
@@ -267,7 +281,10 @@ class BlockSolver:
     def _factorize(self, layout, L, k0):
         """LU factors of the q >= 0 diagonal blocks (q = 0 with the pin)."""
         factors = {}
-        for q in layout.qs[layout.qs >= 0]:
+        qs = layout.qs[layout.qs >= 0]
+        bar = make_progress_bar(self.options.get("progress_bar"), len(qs))
+        for q in qs:
+            bar.update()
             sl = layout.q_slice(q)
             B = L[sl][:, sl]
             if q == 0:
@@ -282,6 +299,7 @@ class BlockSolver:
                 shift = 1e-8 * max(abs(B).sum(axis=1).max(), 1.0)
                 B = B - shift * sp.identity(B.shape[0], format="csr")
                 factors[int(q)] = spl.splu(B.tocsc(), permc_spec="MMD_AT_PLUS_A")
+        bar.finished()
         return factors
 
     def _gmres(self, model, layout, L, k0, x0, opts):
@@ -297,9 +315,13 @@ class BlockSolver:
             x0 = x0 / x0[k0] if abs(x0[k0]) > 0 else None
         rtol = opts.get("gmres_tol", 1e-11)
         count = [0]
+        restart = opts.get("restart", 60)
+        bar = make_progress_bar(opts.get("progress_bar"), restart * opts.get("maxiter", 10))
 
         def cb(_):
             count[0] += 1
+            if count[0] % restart == 0:
+                bar.update()
 
         # scipy's maxiter counts restart cycles; its rtol is on the preconditioned
         # residual, so convergence is judged on the true residual, on the scale of
@@ -311,12 +333,13 @@ class BlockSolver:
         x = x0
         for round_ in range(opts.get("refinements", 3)):
             x, _ = spl.gmres(A, b, x0=x, rtol=rtol * 1e-2 ** round_, atol=0.0,
-                             restart=opts.get("restart", 60),
+                             restart=restart,
                              maxiter=opts.get("maxiter", 10), M=M, callback=cb,
                              callback_type="pr_norm")
             res = np.abs(A @ x - b).max() / max(np.abs(x).max() * norm_a, 1e-300)
             if res <= target:
                 break
+        bar.finished()
         if res > target and not factored:
             # preconditioner from an older model was too far off: refactorize, retry
             self._factors = self._factorize(layout, L, k0)
