@@ -1157,8 +1157,53 @@ def mmi_limit(model: PIModel, options: Optional[dict] = None) -> MeanFieldResult
     >>> res = mmi_limit(LMG(1, field=0.0, Gamma=2.0))
     >>> res.attractor, round(res.mmi_per_unit, 8)
     ('limit cycle', 0.31655978)
+
+    Notes
+    -----
+    A model with U(1) symmetry (every term conserves Jz, e.g. a superradiant
+    laser without Hamiltonian) can have a *ring* of fixed points, the rotations
+    of one point about z. Its finite-N steady state is rotation invariant, so the
+    stationary density is spread uniformly over the ring (the same argument as
+    for a cycle): then ``attractor == "fixed-point ring"``, the average
+    magnetization is (0, 0, mz) and I_M/N = b(|mz|) - b(|m|) > 0.
     """
-    return _analyze(_SpinFlow(model), _options(options))
+    flow = _SpinFlow(model)
+    opts = _options(options)
+    if not model.conserves_excitations():
+        return _analyze(flow, opts)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = _analyze(flow, opts)
+    ring = _symmetry_ring(res)
+    for w in caught:
+        if not (ring and issubclass(w.category, MultipleAttractorsWarning)):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return res
+
+
+def _symmetry_ring(res, tol=1e-6):
+    """Turn a fixed point off the z axis of a U(1)-symmetric flow into its ring."""
+    if res.attractor != "fixed point":
+        return False
+    points = [np.asarray(a["point"]) for a in res.attractors] if all(
+        a.get("kind") == "fixed point" and "point" in a for a in res.attractors) \
+        else [res.point]
+    m = np.asarray(res.point, dtype=float)
+    rxy, mz = np.hypot(m[0], m[1]), m[2]
+    if rxy <= tol:
+        return False
+    same = all(abs(np.hypot(p[0], p[1]) - rxy) < 1e3 * tol and abs(p[2] - mz) < 1e3 * tol
+               for p in points)
+    if not same:
+        return False
+    r = float(np.linalg.norm(m))
+    res.attractor = "fixed-point ring"
+    res.avg_magnetization = np.array([0.0, 0.0, mz])
+    res.entropy_of_average = float(binary_entropy(abs(mz)))
+    res.average_entropy = float(binary_entropy(r))
+    res.mmi_per_unit = res.entropy_of_average - res.average_entropy
+    res.multiple_attractors = False
+    return True
 
 
 def mmi_limit_drift(drift: Callable, d: int, x0=None,

@@ -290,3 +290,19 @@ def test_cli_json(capsys):
     assert out["mmi_per_unit"] == 0.0
     assert main(["meanfield", "--field", "0.5", "--Gamma", "2"]) == 0
     assert "lim I_M / N" in capsys.readouterr().out
+
+
+def test_u1_ring_of_fixed_points_is_averaged():
+    # SuperradiantLaser: no Hamiltonian, a ring of fixed points; its finite-N state
+    # equals LMG's at h = 0, so the limit is eq. 18.
+    import warnings
+    import qutip_mmi as qm
+    from qutip_mmi import meanfield
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = meanfield.mmi_limit(qm.SuperradiantLaser(10, Gamma=2.0, gamma=1.0))
+    assert res.attractor == "fixed-point ring"
+    assert abs(res.mmi_per_unit - float(meanfield.lmg_h0_limit(2.0))) < 1e-8
+    assert abs(res.avg_magnetization[0]) + abs(res.avg_magnetization[1]) == 0
+    below = meanfield.mmi_limit(qm.SuperradiantLaser(10, Gamma=0.5, gamma=1.0))
+    assert below.attractor == "fixed point" and below.mmi_per_unit == 0.0
