@@ -316,14 +316,7 @@ def _mmi_figure(name, field, Ns, Gammas, out, exchange, gamma, method, store, ma
     _write_json(json_path, data)
 
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(4.5, 3.4))
-    if curve is not None:
-        ax.plot(np.asarray(curve["Gamma"]) / gamma, curve["value"], "k-", lw=1.5,
-                label="mean-field theory")
-    for color, n in zip(_colors(len(Ns_sorted)), Ns_sorted):
-        g, v = table[n]
-        ax.plot(np.asarray(g) / gamma, v, ":o", color=color, ms=3.5, lw=1,
-                label=f"N = {n}")
+    fig, ax = _theory_and_finite_n(plt, curve, table, Ns_sorted, gamma)
     if extrap:
         ax.errorbar([e["Gamma"] / gamma for e in extrap], [e["estimate"] for e in extrap],
                     yerr=[e["error"] for e in extrap], fmt="x", color="tab:red", ms=4,
@@ -426,14 +419,7 @@ def figure_transverse(Ns=None, Gammas=None, out="figures", field=0.5, exchange=3
             "theory": curve}
     _write_json(json_path, data)
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(4.5, 3.4))
-    if curve is not None:
-        ax.plot(np.asarray(curve["Gamma"]) / gamma, curve["value"], "k-", lw=1.5,
-                label="mean-field theory")
-    for color, n in zip(_colors(len(table)), sorted(table)):
-        g, v = table[n]
-        ax.plot(np.asarray(g) / gamma, v, ":o", color=color, ms=3.5, lw=1,
-                label=f"N = {n}")
+    fig, ax = _theory_and_finite_n(plt, curve, table, sorted(table), gamma)
     ax.set_xlabel(r"$\Gamma/\gamma$")
     ax.set_ylabel(r"$\sqrt{\langle m_x\rangle^2 + \langle m_y\rangle^2}$")
     ax.set_title(f"LMG, h = {field:g}, J = {exchange:g}", fontsize=9)
@@ -443,6 +429,19 @@ def figure_transverse(Ns=None, Gammas=None, out="figures", field=0.5, exchange=3
     png, pdf = _save(fig, out, stem)
     return FigureResult("transverse", {"png": png, "pdf": pdf, "csv": csv_path,
                                        "json": json_path}, data, res)
+
+
+def _theory_and_finite_n(plt, curve, table, Ns, gamma):
+    """The paper's style: mean-field line, finite-N dots with dotted guides."""
+    fig, ax = plt.subplots(figsize=(4.5, 3.4))
+    if curve is not None:
+        ax.plot(np.asarray(curve["Gamma"]) / gamma, curve["value"], "k-", lw=1.5,
+                label="mean-field theory")
+    for color, n in zip(_colors(len(Ns)), Ns):
+        g, v = table[n]
+        ax.plot(np.asarray(g) / gamma, v, ":o", color=color, ms=3.5, lw=1,
+                label=f"N = {n}")
+    return fig, ax
 
 
 def figure_2(Ns=None, fields=None, inset_fields=None, out="figures", exchange=-1.0,
