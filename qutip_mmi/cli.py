@@ -79,14 +79,10 @@ subcommand("steady", "steady state of the LMG model and its I_M")((_steady_args,
 
 
 def _load_plugins():
-    # modules that add subcommands; missing optional ones are skipped
+    # modules that register their own subcommands on import
     import importlib
     for mod in ("meanfield", "sweep", "figures", "groundstate"):
-        try:
-            importlib.import_module(f"qutip_mmi.{mod}")
-        except ImportError as exc:
-            if f"qutip_mmi.{mod}" not in str(exc):
-                raise
+        importlib.import_module(f"qutip_mmi.{mod}")
 
 
 def main(argv=None) -> int:

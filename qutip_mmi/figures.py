@@ -546,9 +546,6 @@ def _figure_run(args):
     return 0
 
 
-try:
-    from .cli import subcommand as _subcommand
-    _subcommand("figure", "the paper's figures (PNG, PDF and data)")(
-        (_figure_args, _figure_run))
-except ImportError:  # pragma: no cover
-    pass
+from .cli import subcommand  # noqa: E402  (cli imports this module lazily)
+
+subcommand("figure", "the paper's figures (PNG, PDF and data)")((_figure_args, _figure_run))

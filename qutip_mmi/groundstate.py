@@ -211,9 +211,6 @@ def _gs_run(args):
     return 0
 
 
-try:
-    from .cli import subcommand as _subcommand
-    _subcommand("groundstate", "I_M of the LMG ground state (J = N/2 sector)")(
-        (_gs_args, _gs_run))
-except ImportError:  # pragma: no cover
-    pass
+from .cli import subcommand  # noqa: E402  (cli imports this module lazily)
+
+subcommand("groundstate", "I_M of the LMG ground state (J = N/2 sector)")((_gs_args, _gs_run))

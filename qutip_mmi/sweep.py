@@ -543,9 +543,6 @@ def _sweep_run(args):
     return 0
 
 
-try:
-    from .cli import subcommand as _subcommand
-    _subcommand("sweep", "steady-state I_M of the LMG model over a parameter grid")(
-        (_sweep_args, _sweep_run))
-except ImportError:  # pragma: no cover
-    pass
+from .cli import subcommand  # noqa: E402  (cli imports this module lazily)
+
+subcommand("sweep", "steady-state I_M of the LMG model over a parameter grid")((_sweep_args, _sweep_run))
