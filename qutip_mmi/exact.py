@@ -157,13 +157,12 @@ def embed(state: PIState) -> qutip.Qobj:
     """The 2^N density matrix of a :class:`PIState` (eq. 19, explicitly).
 
     Builds orthonormal bases |J, m, alpha> of every irreducible representation
-    from the collective operators (highest weights from the kernel of J+, lower
-    states by J-), then ``rho = sum_J sum_alpha sum_mm' rho_J[m,m'] /dim_J
+    from the collective operators (highest weights: Jz = J with J^2 = J(J+1);
+    lower states by J-), then ``rho = sum_J sum_alpha sum_mm' rho_J[m,m'] /dim_J
     |J,m,alpha><J,m',alpha|``. Independent of piqs; N <= MAX_N.
     """
     N = _check(state.N)
     jx, jy, jz = collective_operators(N)
-    jp = (jx + 1j * jy).full()
     jm = (jx - 1j * jy).full()
     jzd = np.diag(jz.full()).real
     j2 = (jx * jx + jy * jy + jz * jz).full()
@@ -184,5 +183,4 @@ def embed(state: PIState) -> qutip.Qobj:
         basis = np.stack(vecs, axis=1)  # (dim, 2J+1, ndeg)
         blk = state.block(k)
         rho += np.einsum("iab,ac,jcb->ij", basis, blk, basis.conj()) / ndeg
-    del jp
     return qutip.Qobj(rho, dims=[[2] * N, [2] * N])

@@ -48,7 +48,7 @@ def test_ghz_pure_and_classical_mixture(N):
     mix = 0.5 * (up.proj() + down.proj())
     assert qm.mutual_information(mix) == pytest.approx((N - 1) * LN2, abs=1e-12)
     # the same states in the Dicke basis (J = N/2 block only)
-    d = num = N + 1
+    d = N + 1
     blk = np.zeros((d, d), complex)
     blk[0, 0] = blk[-1, -1] = blk[0, -1] = blk[-1, 0] = 0.5
     zero = [np.zeros((int(round(2 * j)) + 1,) * 2) for j in qm.j_values(N)[1:]]
@@ -57,7 +57,6 @@ def test_ghz_pure_and_classical_mixture(N):
     blk[0, -1] = blk[-1, 0] = 0
     st = qm.PIState(N, [blk] + zero)
     assert qm.mutual_information(st) == pytest.approx((N - 1) * LN2, abs=1e-12)
-    del num
 
 
 @pytest.mark.parametrize("N", [2, 3, 4, 5, 6])
@@ -93,7 +92,6 @@ def test_product_state_at_N2000():
     N = 2000
     p_up = 0.8
     blocks = []
-    from scipy.special import gammaln
     logdim = qm.log_dim_j(N)
     for j, ld in zip(qm.j_values(N), logdim):
         m = j - np.arange(int(round(2 * j)) + 1)
@@ -106,7 +104,6 @@ def test_product_state_at_N2000():
     assert qm.entropy(st) == pytest.approx(N * s1, rel=1e-10)
     assert abs(qm.mutual_information(st)) < 1e-8 * N
     assert qm.magnetization(st)[2] == pytest.approx(2 * p_up - 1, abs=1e-12)
-    del gammaln
 
 
 def test_zero_blocks_and_clipping():

@@ -65,24 +65,20 @@ def _pin_system(A, k0):
     return A
 
 
-def _to_state(N, layout, x, info_extra=None):
+def _to_state(N, layout, x):
     """PIState from a solution vector on ``layout`` (normalized by its trace)."""
-    diag = layout.m == layout.mp
-    trace = x[diag].sum().real
-    x = x / trace
-    js = layout.js
-    if len(layout.qs) == 1 and layout.qs[0] == 0:
-        blocks = [np.zeros(int(round(2 * j)) + 1) for j in js]
-        for ji in range(len(js)):
-            sel = layout.j_index == ji
-            blocks[ji][np.rint(js[ji] - layout.m[sel]).astype(int)] = x[sel].real
-        return PIState(N, blocks)
-    blocks = [np.zeros((int(round(2 * j)) + 1,) * 2, complex) for j in js]
+    x = x / x[layout.m == layout.mp].sum().real
     r = np.rint(layout.j - layout.m).astype(np.int64)
+    groups = layout.j_groups()
+    if len(layout.qs) == 1 and layout.qs[0] == 0:  # diagonal: store p_{J,m} only
+        blocks = [np.zeros(int(round(2 * j)) + 1) for j in layout.js]
+        for blk, sel in zip(blocks, groups):
+            blk[r[sel]] = x[sel].real
+        return PIState(N, blocks)
     c = np.rint(layout.j - layout.mp).astype(np.int64)
-    for ji in range(len(js)):
-        sel = layout.j_index == ji
-        blocks[ji][r[sel], c[sel]] = x[sel]
+    blocks = [np.zeros((int(round(2 * j)) + 1,) * 2, complex) for j in layout.js]
+    for blk, sel in zip(blocks, groups):
+        blk[r[sel], c[sel]] = x[sel]
     return PIState(N, blocks)
 
 
@@ -242,18 +238,17 @@ class BlockSolver:
         k0 = self._k0 if self._k0 is not None else self._pin_from(layout, x0, L)
         tol = opts.get("tol", ENGINE_TOL)
         with limit_blas_threads(opts.get("blas_threads", 1)):
-            x, its, factored = self._gmres(model, layout, L, k0, x0, opts)
+            x, its, factored = self._gmres(layout, L, k0, x0, opts)
             best = int(np.argmax(np.abs(x) * (layout.m == layout.mp)))
             if abs(x[k0]) < 1e-3 * abs(x[best]):
                 k0 = best
                 self._factors = None
-                x, its2, _ = self._gmres(model, layout, L, k0, x, opts)
+                x, its2, _ = self._gmres(layout, L, k0, x, opts)
                 its += its2
                 factored = True
         seconds = time.perf_counter() - t0
         diag = layout.m == layout.mp
         x = x / x[diag].sum()
-        # Hermiticity: the q<0 half equals the conjugate of the q>0 half up to round-off
         residual = relative_residual(L, x)
         self._x, self._k0 = x, k0
         state = _to_state(N, layout, x)
@@ -278,11 +273,11 @@ class BlockSolver:
             x = _guess_weights(W)
         return int(sl.start + np.argmax(np.abs(x)))
 
-    def _factorize(self, layout, L, k0):
+    def _factorize(self, layout, L, k0, opts):
         """LU factors of the q >= 0 diagonal blocks (q = 0 with the pin)."""
         factors = {}
         qs = layout.qs[layout.qs >= 0]
-        bar = make_progress_bar(self.options.get("progress_bar"), len(qs))
+        bar = make_progress_bar(opts.get("progress_bar"), len(qs))
         for q in qs:
             bar.update()
             sl = layout.q_slice(q)
@@ -302,10 +297,10 @@ class BlockSolver:
         bar.finished()
         return factors
 
-    def _gmres(self, model, layout, L, k0, x0, opts):
+    def _gmres(self, layout, L, k0, x0, opts):
         factored = False
         if self._factors is None:
-            self._factors = self._factorize(layout, L, k0)
+            self._factors = self._factorize(layout, L, k0, opts)
             factored = True
         A = _pin_system(L, k0)
         b = np.zeros(layout.size, complex)
@@ -348,10 +343,10 @@ class BlockSolver:
         bar.finished()
         if res > target and not factored:
             # preconditioner from an older model was too far off: refactorize, retry
-            self._factors = self._factorize(layout, L, k0)
-            x, its, _ = self._gmres(model, layout, L, k0, x, opts)
+            self._factors = self._factorize(layout, L, k0, opts)
+            x, its, _ = self._gmres(layout, L, k0, x, opts)
             return x, count[0] + its, True
-        if res > target and layout.size <= opts.get("direct_max", 120_000):
+        if res > target and small:
             # The block Gauss-Seidel preconditioner is weak when the q-changing
             # terms dominate a small dissipative gap (e.g. the boundary time
             # crystal with weak local noise); a direct LU is affordable here.
@@ -412,10 +407,11 @@ def _vector_on(layout, state: PIState):
     out = np.zeros(layout.size, complex)
     r = np.rint(layout.j - layout.m).astype(np.int64)
     c = np.rint(layout.j - layout.mp).astype(np.int64)
-    for ji in range(len(layout.js)):
-        sel = layout.j_index == ji
-        blk = state.block(ji)
-        out[sel] = blk[r[sel], c[sel]]
+    for blk, sel in zip(state.blocks, layout.j_groups()):
+        if blk.ndim == 1:  # a diagonal block stored as its diagonal
+            out[sel] = np.where(r[sel] == c[sel], blk[r[sel]], 0.0)
+        else:
+            out[sel] = blk[r[sel], c[sel]]
     return out
 
 

@@ -75,6 +75,12 @@ class QLayout:
         idx = self.offsets[qi, jic] + np.rint(m_hi - m).astype(np.int64)
         return np.where(valid, idx, -1)
 
+    def j_groups(self):
+        """Positions of the elements of each J block (order of ``self.js``)."""
+        order = np.argsort(self.j_index, kind="stable")
+        bounds = np.searchsorted(self.j_index[order], np.arange(len(self.js) + 1))
+        return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
     def q_slice(self, q):
         k = self._qpos[int(q)]
         return slice(int(self.q_starts[k]), int(self.q_starts[k + 1]))
