@@ -22,6 +22,8 @@ import time
 
 import numpy as np
 
+from .steadystate._common import progress_bar_name
+
 __all__ = ["sweep", "SweepResult", "MAPS", "RESULT_COLUMNS"]
 
 #: The ``map`` choices and the qutip.solver.parallel functions behind them.
@@ -315,11 +317,6 @@ class _Store:
 
 
 # ------------------------------------------------------------------- sweep
-def _progress_name(progress_bar):
-    from .steadystate._common import progress_bar_name
-    return progress_bar_name(progress_bar)
-
-
 def _map_function(name):
     from qutip.solver import parallel
     if name not in MAPS:
@@ -412,7 +409,7 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
         raise ValueError(f"unknown sweep option(s) {sorted(unknown)}")
     solver_options = dict(options.get("solver") or {})
     map_fn = _map_function(map)
-    progress = _progress_name(progress_bar)
+    progress = progress_bar_name(progress_bar)
     names, points = _grid(parameters)
     base_params = model.parameters
     bad = [n for n in names if n not in base_params]
