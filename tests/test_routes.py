@@ -99,7 +99,8 @@ def test_rates_refuses_models_without_u1():
 def test_steady_state_diagnostics():
     st = qm.steady_state(qm.LMG(12, field=0.3, Gamma=1.5))
     info = st.info
-    assert info.residual < 1e-13 and abs(info.trace - 1) < 1e-13
+    # the engine iterates until the residual is 1e-2 * tol (tol = 1e-10)
+    assert info.residual < 1e-12 and abs(info.trace - 1) < 1e-13
     assert info.hermiticity < 1e-13 and info.min_eigenvalue > -1e-12
     assert info.seconds > 0 and info.iterations >= 1
     assert "residual" in repr(info)

@@ -229,27 +229,29 @@ class BlockSolver:
                      opts.get("force_memory", False))
         t0 = time.perf_counter()
         layout = QLayout(N, range(-N, N + 1))
-        L = assemble(model, layout).tocsr()
+        # Only the rows q >= 0 are assembled: those of q < 0 are their conjugates.
+        Lt = assemble(model, layout, rows=slice(layout.q_slice(0).start, None))
+        red = _HermitianReduction(layout, Lt)
         if self._N != N:
             self._N, self._factors, self._x, self._k0 = N, None, None, None
         x0 = opts.get("x0", self._x)
         if isinstance(x0, PIState):
             x0 = _vector_on(layout, x0)
-        k0 = self._k0 if self._k0 is not None else self._pin_from(layout, x0, L)
+        k0 = self._k0 if self._k0 is not None else self._pin_from(red, x0, Lt)
         tol = opts.get("tol", ENGINE_TOL)
         with limit_blas_threads(opts.get("blas_threads", 1)):
-            x, its, factored = self._gmres(layout, L, k0, x0, opts)
+            x, its, factored = self._gmres(model, red, Lt, k0, x0, opts)
             best = int(np.argmax(np.abs(x) * (layout.m == layout.mp)))
             if abs(x[k0]) < 1e-3 * abs(x[best]):
                 k0 = best
                 self._factors = None
-                x, its2, _ = self._gmres(layout, L, k0, x, opts)
+                x, its2, _ = self._gmres(model, red, Lt, k0, x, opts)
                 its += its2
                 factored = True
         seconds = time.perf_counter() - t0
         diag = layout.m == layout.mp
         x = x / x[diag].sum()
-        residual = relative_residual(L, x)
+        residual = relative_residual(Lt, x)  # = that of all rows (conjugates)
         self._x, self._k0 = x, k0
         state = _to_state(N, layout, x)
         return finalize(state, "blocks", residual, seconds, tol, iterations=its,
@@ -257,14 +259,15 @@ class BlockSolver:
 
     # ----------------------------------------------------------------
     @staticmethod
-    def _pin_from(layout, x0, L):
+    def _pin_from(red, x0, Lt):
+        layout = red.layout
         diag = np.flatnonzero(layout.m == layout.mp)
         if x0 is not None:
             return int(diag[np.argmax(np.abs(x0[diag]))])
         # The steady state of the q = 0 block alone (the dynamics without the
         # q-changing terms) locates the populated region well enough.
         sl = layout.q_slice(0)
-        W = L[sl][:, sl]
+        W = red.diagonal_block(Lt, 0)
         if np.abs(W.data.imag).max(initial=0) == 0:
             W = W.real
         try:
@@ -273,15 +276,16 @@ class BlockSolver:
             x = _guess_weights(W)
         return int(sl.start + np.argmax(np.abs(x)))
 
-    def _factorize(self, layout, L, k0, opts):
+    @staticmethod
+    def _factorize(red, Lt, k0, opts):
         """LU factors of the q >= 0 diagonal blocks (q = 0 with the pin)."""
         factors = {}
-        qs = layout.qs[layout.qs >= 0]
+        qs = red.layout.qs[red.layout.qs >= 0]
         bar = make_progress_bar(opts.get("progress_bar"), len(qs))
         for q in qs:
             bar.update()
-            sl = layout.q_slice(q)
-            B = L[sl][:, sl]
+            sl = red.layout.q_slice(q)
+            B = red.diagonal_block(Lt, q)
             if q == 0:
                 B = _pin_system(B, k0 - sl.start)
                 if np.abs(B.data.imag).max(initial=0) == 0:
@@ -297,17 +301,19 @@ class BlockSolver:
         bar.finished()
         return factors
 
-    def _gmres(self, layout, L, k0, x0, opts):
+    def _gmres(self, model, red, Lt, k0, x0, opts):
+        layout = red.layout
         factored = False
         if self._factors is None:
-            self._factors = self._factorize(layout, L, k0, opts)
+            self._factors = self._factorize(red, Lt, k0, opts)
             factored = True
-        A = _pin_system(L, k0)
-        b = np.zeros(layout.size, complex)
-        b[k0] = 1.0
-        precond = _GaussSeidel(layout, A, self._factors)
+        k0r = int(red.re[k0])
+        A = _pin_system(red.R, k0r)
+        b = np.zeros(red.size)
+        b[k0r] = 1.0
+        precond = _GaussSeidel(red, A, self._factors)
         if x0 is not None:
-            x0 = x0 / x0[k0] if abs(x0[k0]) > 0 else None
+            x0 = red.from_full(x0 / x0[k0]) if abs(x0[k0]) > 0 else None
         rtol = opts.get("gmres_tol", 1e-11)
         count = [0]
         restart = opts.get("restart", 60)
@@ -326,25 +332,25 @@ class BlockSolver:
         norm_a = np.abs(A).sum(axis=1).max()
         target = opts.get("tol", ENGINE_TOL) * 1e-2
         M = precond.operator()
-        x = x0
+        y = x0
         # Where a direct LU is affordable, give GMRES a short budget: when the
         # preconditioner works it converges in 20-60 iterations.
         small = layout.size <= opts.get("direct_max", 120_000)
         rounds = opts.get("refinements", 2 if small else 3)
         maxiter = opts.get("maxiter", 2 if small else 10)
         for round_ in range(rounds):
-            x, _ = spl.gmres(A, b, x0=x, rtol=rtol * 1e-2 ** round_, atol=0.0,
-                             restart=restart,
-                             maxiter=maxiter, M=M, callback=cb,
+            y, _ = spl.gmres(A, b, x0=y, rtol=rtol * 1e-2 ** round_, atol=0.0,
+                             restart=restart, maxiter=maxiter, M=M, callback=cb,
                              callback_type="pr_norm")
-            res = np.abs(A @ x - b).max() / max(np.abs(x).max() * norm_a, 1e-300)
+            res = np.abs(A @ y - b).max() / max(np.abs(y).max() * norm_a, 1e-300)
             if res <= target:
                 break
         bar.finished()
+        x = red.to_full(y)
         if res > target and not factored:
             # preconditioner from an older model was too far off: refactorize, retry
-            self._factors = self._factorize(layout, L, k0, opts)
-            x, its, _ = self._gmres(layout, L, k0, x, opts)
+            self._factors = self._factorize(red, Lt, k0, opts)
+            x, its, _ = self._gmres(model, red, Lt, k0, x, opts)
             return x, count[0] + its, True
         if res > target and small:
             # The block Gauss-Seidel preconditioner is weak when the q-changing
@@ -354,7 +360,7 @@ class BlockSolver:
                           f"residual {res:.2e}; solving directly", ConvergenceWarning,
                           stacklevel=3)
             order = np.argsort(-np.abs(x) * (layout.m == layout.mp))
-            xd, _, _ = _pinned_solve(L, [k0] + list(order[:5]))
+            xd, _, _ = _pinned_solve(assemble(model, layout), [k0] + list(order[:5]))
             return xd, count[0], factored
         if res > target:
             warnings.warn(f"GMRES stopped after {count[0]} iterations with relative "
@@ -364,43 +370,130 @@ class BlockSolver:
         return x, count[0], factored
 
 
-class _GaussSeidel:
-    """Forward block Gauss-Seidel over q with exact LU of the diagonal blocks."""
+class _HermitianReduction:
+    """The equations for q >= 0 in real unknowns, using rho_{-q} = conj(rho_q).
 
-    def __init__(self, layout, A, factors):
+    A Hermitian steady state is fixed by its q >= 0 blocks, and the equations of
+    the q < 0 blocks are the conjugates of those of q > 0. The reduced unknowns y
+    are the (real) q = 0 populations, then Re and Im of each q > 0 block. Block -q
+    lists its elements in the same order as block q (element (m, m') of one is
+    (m', m) of the other), so x = C y is a relabelling. Against the complex
+    system on all q this halves the Krylov vectors and the triangular solves.
+    """
+
+    def __init__(self, layout, Lt):
+        qs = layout.qs
+        if qs[0] != -qs[-1] or len(qs) != 2 * qs[-1] + 1:
+            raise ValueError("the Hermitian reduction needs every q from -N to N")
+        n_q = np.diff(layout.q_starts)                       # per position in qs
+        zero = int(np.flatnonzero(qs == 0)[0])
+        width = np.where(qs[zero:] == 0, 1, 2) * n_q[zero:]  # y entries of q = 0..N
+        self.block_starts = np.concatenate([[0], np.cumsum(width)])
+        self.block_sizes = n_q[zero:]
+        self.size = int(self.block_starts[-1])
+        q = qs[layout.q_index]
+        aq = np.abs(q)
+        pos = np.arange(layout.size) - layout.q_starts[layout.q_index]
+        start = self.block_starts[aq]
+        self.re = start + pos
+        self.im = np.where(q != 0, start + self.block_sizes[aq] + pos, -1)
+        self.sign = np.where(q < 0, -1.0, 1.0)
+        self.q = q
         self.layout = layout
-        self.factors = factors
-        qrow = layout.qs[layout.q_index]
-        coo = A.tocoo()
-        qcol = qrow[coo.col]
-        low = qcol < qrow[coo.row]
-        self.lower = sp.csr_matrix((coo.data[low], (coo.row[low], coo.col[low])),
-                                   shape=A.shape)
-        self.slices = [(int(q), layout.q_slice(q)) for q in layout.qs]
-        self.has_coupling = self.lower.nnz > 0
+        self.top = int(layout.q_starts[zero])                # first row with q >= 0
+        self.R = self._realify(Lt)
 
-    def _block_solve(self, q, rhs):
-        if q >= 0:
-            lu = self.factors[q]
-            if np.isrealobj(lu.L.data) and np.iscomplexobj(rhs):
-                return lu.solve(rhs.real) + 1j * lu.solve(rhs.imag)
-            return lu.solve(rhs)
-        # block -|q| is the complex conjugate of block |q|, same positions
-        return np.conj(self._block_solve(-q, np.conj(rhs)))
+    def _realify(self, Lt):
+        """R from the rows q >= 0 of L, built row by row in CSR (no sorting).
 
-    def apply(self, r):
-        r = np.asarray(r).ravel().astype(complex)
-        x = np.zeros_like(r)
-        for q, sl in self.slices:
-            rhs = r[sl]
-            if self.has_coupling and q != self.slices[0][0]:
-                rhs = rhs - self.lower[sl] @ x
-            x[sl] = self._block_solve(q, rhs)
+        Entry (r, c) = u + iv of L acts on x_c = y_a + i s y_b:
+        Re row of r gets u at a and -s v at b, Im row of r gets v at a and s u at b.
+        """
+        Lt = Lt.tocsr()
+        c = Lt.indices
+        u, v = Lt.data.real, Lt.data.imag
+        a, b, s = self.re[c], self.im[c], self.sign[c]
+        parts = []
+        for first, second in (((u, a), (-s * v, b)), ((v, a), (s * u, b))):
+            val = np.stack([first[0], second[0]], axis=1)
+            col = np.stack([first[1], second[1]], axis=1)
+            keep = (val != 0) & (col >= 0)
+            count = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
+            parts.append(sp.csr_matrix((val[keep], col[keep], count[Lt.indptr]),
+                                       shape=(Lt.shape[0], self.size)))
+        re_rows, im_rows = parts
+        # y row order: block 0 (Re only), then per q > 0 its Re rows, its Im rows
+        q = self.q[self.top:]
+        local = np.arange(Lt.shape[0])
+        order = np.empty(self.size, np.int64)
+        order[self.re[self.top:]] = local
+        order[self.im[self.top:][q > 0]] = Lt.shape[0] + local[q > 0]
+        return sp.vstack([re_rows, im_rows], format="csr")[order]
+
+    def diagonal_block(self, Lt, q):
+        """The (complex) diagonal block of q >= 0 from the rows q >= 0 of L."""
+        sl = self.layout.q_slice(q)
+        return Lt[sl.start - self.top:sl.stop - self.top][:, sl]
+
+    def to_full(self, y):
+        x = y[self.re].astype(complex)
+        sel = self.im >= 0
+        x[sel] += 1j * self.sign[sel] * y[self.im[sel]]
         return x
 
+    def from_full(self, x):
+        y = np.empty(self.size)
+        top = slice(self.top, None)
+        y[self.re[top]] = x[top].real
+        sel = self.im[top] >= 0
+        y[self.im[top][sel]] = x[top][sel].imag
+        return y
+
+
+class _GaussSeidel:
+    """Forward block Gauss-Seidel over q = 0..N on the reduced real system.
+
+    The diagonal blocks are solved with the exact LU factors of the complex q
+    blocks (q = 0 real, with the pin); the coupling to already-updated lower q
+    blocks is one sparse product per block, its rows sliced once here.
+    """
+
+    def __init__(self, red, A, factors):
+        self.red = red
+        self.factors = factors
+        starts = red.block_starts
+        block_of = np.repeat(np.arange(len(red.block_sizes)), np.diff(starts))
+        coo = A.tocoo()
+        low = block_of[coo.col] < block_of[coo.row]
+        lower = sp.csr_matrix((coo.data[low], (coo.row[low], coo.col[low])),
+                              shape=A.shape)
+        self.blocks = []
+        for q in range(len(red.block_sizes)):
+            sl = slice(int(starts[q]), int(starts[q + 1]))
+            part = lower[sl]
+            self.blocks.append((q, sl, part if part.nnz else None))
+
+    def apply(self, r):
+        r = np.asarray(r, dtype=float).ravel()
+        y = np.empty_like(r)
+        for q, sl, low in self.blocks:
+            rhs = r[sl] if low is None else r[sl] - low @ y
+            lu = self.factors[q]
+            if q == 0:
+                if np.iscomplexobj(lu.L.data):
+                    y[sl] = lu.solve(rhs.astype(complex)).real
+                else:
+                    y[sl] = lu.solve(rhs)
+            else:
+                n = self.red.block_sizes[q]
+                z = lu.solve(rhs[:n] + 1j * rhs[n:])
+                y[sl.start:sl.start + n] = z.real
+                y[sl.start + n:sl.stop] = z.imag
+        return y
+
     def operator(self):
-        n = self.layout.size
-        return spl.LinearOperator((n, n), matvec=self.apply, dtype=complex)
+        n = self.red.size
+        return spl.LinearOperator((n, n), matvec=self.apply, dtype=float)
 
 
 def _vector_on(layout, state: PIState):

@@ -180,11 +180,13 @@ def _superop_terms(model):
     return terms
 
 
-def _collective_entries(model, layout):
-    """(A rho B)[m, m'] = sum A[m, m-k1] rho[m-k1, m'+k2] B[m'+k2, m'], vectorized."""
+def _collective_entries(model, layout, out):
+    """(A rho B)[m, m'] = sum A[m, m-k1] rho[m-k1, m'+k2] B[m'+k2, m'], vectorized.
+
+    Rows are the elements ``out`` (a slice of the layout)."""
     rows, cols, vals = [], [], []
-    j, m, mp = layout.j, layout.m, layout.mp
-    src = np.arange(layout.size)
+    j, m, mp = layout.j[out], layout.m[out], layout.mp[out]
+    src = np.arange(layout.size)[out]
     for c, A, B in _superop_terms(model):
         for k1, f in A.items():
             a = f(j, m - k1)                    # A[m, m-k1] = f(m-k1)
@@ -225,12 +227,14 @@ def _local_coefficients(kind, j, m):
     raise ValueError(kind)
 
 
-def _local_entries(model, layout):
+def _local_entries(model, layout, out):
+    # Local processes keep q (they shift m and m' together), so the elements
+    # feeding the rows ``out`` are the elements ``out`` themselves.
     N = model.N
-    j, m, mp = layout.j, layout.m, layout.mp
-    src = np.arange(layout.size)
+    j, m, mp = layout.j[out], layout.m[out], layout.mp[out]
+    src = np.arange(layout.size)[out]
     rows, cols, vals = [], [], []
-    diag = np.zeros(layout.size)
+    diag = np.zeros(src.size)
     for kind, rate in model.local_rates.items():
         if rate == 0:
             continue
@@ -265,24 +269,29 @@ def _local_entries(model, layout):
     return rows, cols, vals
 
 
-def assemble(model, layout=None) -> sp.csr_matrix:
+def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
     """The reduced Liouvillian of ``model`` on ``layout`` (CSR, complex128).
+
+    ``rows`` (a slice of element positions covering whole q blocks, default
+    all) keeps only those rows of L: the result then has shape (rows, layout.size), row 0 being the first
+    kept element.
 
     Raises ``ValueError`` if the layout omits q values that the model couples to
     (e.g. a diagonal-only layout for a model without U(1) symmetry).
     """
     if layout is None:
         layout = QLayout(model.N, range(-model.N, model.N + 1))
+    out = slice(*(rows or slice(None)).indices(layout.size)[:2])
     try:
-        r1, c1, v1 = _collective_entries(model, layout)
+        r1, c1, v1 = _collective_entries(model, layout, out)
     except _QOutOfRange:
         raise ValueError("the model couples q values outside the layout "
                          f"(kept q: {layout.qs.min()}..{layout.qs.max()})") from None
-    r2, c2, v2 = _local_entries(model, layout)
-    rows = np.concatenate(r1 + r2)
+    r2, c2, v2 = _local_entries(model, layout, out)
+    rows = np.concatenate(r1 + r2) - out.start
     cols = np.concatenate(c1 + c2)
     vals = np.concatenate(v1 + v2)
-    L = sp.csr_matrix((vals, (rows, cols)), shape=(layout.size, layout.size))
+    L = sp.csr_matrix((vals, (rows, cols)), shape=(out.stop - out.start, layout.size))
     L.sum_duplicates()
     L.eliminate_zeros()
     return L
