@@ -116,6 +116,45 @@ def test_block_solver_warm_start_reuses_factors():
     assert qm.mutual_information(second) == pytest.approx(qm.mutual_information(cold), abs=1e-11)
 
 
+@pytest.mark.parametrize("N", [4, 5])
+def test_hermitian_reduction_is_the_full_liouvillian(N, rng):
+    # The engine solves for q >= 0 in real unknowns; R y must be the q >= 0 part
+    # of L x for the Hermitian x that y describes (Re and Im split), for a model
+    # with q-changing jumps by 2 (J+ and J- in one jump) and every local term.
+    from qutip_mmi.steadystate.blocks import _HermitianReduction
+    from qutip_mmi.steadystate.liouvillian import QLayout, assemble
+    model = qm.PIModel(N, {"x": 0.7, "zz": 0.3, "y": -0.4},
+                       [qm.CollectiveJump(1.3, plus=0.5, minus=1, z=0.4j)],
+                       emission=0.3, pumping=0.8, dephasing=0.6)
+    layout = QLayout(N, range(-N, N + 1))
+    top = layout.q_slice(0).start
+    red = _HermitianReduction(layout, assemble(model, layout, rows=slice(top, None)))
+    y = rng.normal(size=red.size)
+    x = red.to_full(y)
+    q = layout.m - layout.mp
+    partner = layout.index(layout.j, layout.mp, layout.m)
+    np.testing.assert_array_equal(x[partner], np.conj(x))      # x is Hermitian
+    np.testing.assert_array_equal(red.from_full(x), y)
+    Lx = assemble(model, layout) @ x
+    np.testing.assert_allclose(Lx[partner], np.conj(Lx), atol=1e-12)
+    np.testing.assert_allclose(red.R @ y, red.from_full(Lx), atol=1e-12)
+    assert np.abs(Lx[q == 0].imag).max() < 1e-12
+
+
+def test_block_solver_follows_a_moving_steady_state():
+    # From Gamma = 0 (populations at the top) to Gamma = 3: the pinned element
+    # and the factors must follow; every state equals a cold solve.
+    solver = qm.BlockSolver()
+    for G in (0.0, 1.5, 3.0, 1.0):
+        warm = solver.solve(qm.LMG(14, field=0.5, Gamma=G))
+        cold = qm.steady_state(qm.LMG(14, field=0.5, Gamma=G), "blocks")
+        assert warm.info.residual < 1e-12
+        assert qm.mutual_information(warm) == pytest.approx(
+            qm.mutual_information(cold), abs=1e-10)
+        np.testing.assert_allclose(qm.magnetization(warm), qm.magnetization(cold),
+                                   atol=1e-10)
+
+
 def test_bad_method_and_model():
     with pytest.raises(ValueError, match="method"):
         qm.steady_state(qm.LMG(4), "magic")

@@ -60,7 +60,11 @@ def _pin_system(A, k0):
     A = A.tocsr(copy=True)
     start, stop = A.indptr[k0], A.indptr[k0 + 1]
     A.data[start:stop] = 0.0
-    A = A + sp.csr_matrix(([1.0], ([k0], [k0])), shape=A.shape)
+    on_diagonal = np.flatnonzero(A.indices[start:stop] == k0)
+    if on_diagonal.size:  # the usual case: set the entry in place (no sparse sum)
+        A.data[start + on_diagonal[0]] = 1.0
+    else:
+        A = A + sp.csr_matrix(([1.0], ([k0], [k0])), shape=A.shape)
     A.eliminate_zeros()
     return A
 
@@ -188,9 +192,12 @@ class BlockSolver:
     """Reusable GMRES + block Gauss-Seidel solver for a sequence of models.
 
     The LU factors of the q-blocks of one model precondition the next one too
-    (a preconditioner only has to be close): they are recomputed only when N
-    changes or GMRES needs more than ``refactor_iterations`` iterations. The last
-    solution is the next initial guess.
+    (a preconditioner only has to be close). They are kept while that pays: the
+    next model refactorizes when the iterations the stale factors cost beyond
+    those of the last fresh factorization took longer than a factorization
+    (measured), or when GMRES needed more than ``refactor_iterations``, or N
+    changes. The last solution is the next initial guess, and the pinned
+    element follows its largest population (only the q = 0 factor is redone).
 
     Options
     -------
@@ -219,7 +226,7 @@ class BlockSolver:
         self._factors = None
         self._x = None
         self._k0 = None
-        self._factor_model = None
+        self._cost = {}  # measured: factor seconds, seconds per iteration, fresh its
 
     # ----------------------------------------------------------------
     def solve(self, model, options=None) -> PIState:
@@ -237,17 +244,18 @@ class BlockSolver:
         x0 = opts.get("x0", self._x)
         if isinstance(x0, PIState):
             x0 = _vector_on(layout, x0)
-        k0 = self._k0 if self._k0 is not None else self._pin_from(red, x0, Lt)
+        k0 = self._pin_from(red, x0, Lt)
         tol = opts.get("tol", ENGINE_TOL)
         with limit_blas_threads(opts.get("blas_threads", 1)):
+            if self._factors is not None and k0 != self._k0:
+                self._factors.update(self._factorize(red, Lt, k0, opts, qs=[0]))
             x, its, factored = self._gmres(model, red, Lt, k0, x0, opts)
             best = int(np.argmax(np.abs(x) * (layout.m == layout.mp)))
             if abs(x[k0]) < 1e-3 * abs(x[best]):
                 k0 = best
-                self._factors = None
+                self._factors.update(self._factorize(red, Lt, k0, opts, qs=[0]))
                 x, its2, _ = self._gmres(model, red, Lt, k0, x, opts)
                 its += its2
-                factored = True
         seconds = time.perf_counter() - t0
         diag = layout.m == layout.mp
         x = x / x[diag].sum()
@@ -277,10 +285,11 @@ class BlockSolver:
         return int(sl.start + np.argmax(np.abs(x)))
 
     @staticmethod
-    def _factorize(red, Lt, k0, opts):
+    def _factorize(red, Lt, k0, opts, qs=None):
         """LU factors of the q >= 0 diagonal blocks (q = 0 with the pin)."""
         factors = {}
-        qs = red.layout.qs[red.layout.qs >= 0]
+        if qs is None:
+            qs = red.layout.qs[red.layout.qs >= 0]
         bar = make_progress_bar(opts.get("progress_bar"), len(qs))
         for q in qs:
             bar.update()
@@ -305,8 +314,11 @@ class BlockSolver:
         layout = red.layout
         factored = False
         if self._factors is None:
+            t0 = time.perf_counter()
             self._factors = self._factorize(red, Lt, k0, opts)
+            self._cost["factor"] = time.perf_counter() - t0
             factored = True
+        t_start = time.perf_counter()
         k0r = int(red.re[k0])
         A = _pin_system(red.R, k0r)
         b = np.zeros(red.size)
@@ -365,9 +377,15 @@ class BlockSolver:
         if res > target:
             warnings.warn(f"GMRES stopped after {count[0]} iterations with relative "
                           f"residual {res:.2e}", ConvergenceWarning, stacklevel=3)
-        if count[0] > opts.get("refactor_iterations", 80):
+        its = count[0]
+        cost = self._cost
+        cost["iteration"] = (time.perf_counter() - t_start) / max(its, 1)
+        if factored:
+            cost["fresh"] = its
+        extra = (its - cost.get("fresh", its)) * cost["iteration"]
+        if its > opts.get("refactor_iterations", 80) or extra > cost.get("factor", 0.0):
             self._factors = None  # the next solve refactorizes
-        return x, count[0], factored
+        return x, its, factored
 
 
 class _HermitianReduction:
