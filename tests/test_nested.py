@@ -9,8 +9,11 @@ import qutip_mmi as qm
 from qutip_mmi.steadystate._nested import grid_solve
 
 
-def _grid_system(rng, shape, reach):
-    """A random diagonally dominant non-symmetric matrix on a triangle of a grid."""
+def _grid_system(rng, shape, reach, odd_steps=False):
+    """A random diagonally dominant non-symmetric matrix on a triangle of a grid.
+
+    ``odd_steps``: couplings change the second coordinate by an odd amount only
+    (the structure of rate equations without dephasing)."""
     a, b = np.meshgrid(np.arange(shape[0]), np.arange(shape[1]), indexing="ij")
     inside = b <= a + shape[1] // 2                     # an irregular domain
     a, b = a[inside], b[inside]
@@ -20,6 +23,8 @@ def _grid_system(rng, shape, reach):
     rows, cols = [], []
     for da in range(-reach[0], reach[0] + 1):
         for db in range(-reach[1], reach[1] + 1):
+            if odd_steps and db % 2 == 0 and (da, db) != (0, 0):
+                continue
             aa, bb = a + da, b + db
             ok = (aa >= 0) & (aa < shape[0]) & (bb >= 0) & (bb < shape[1])
             ok[ok] &= index[aa[ok], bb[ok]] >= 0
@@ -33,11 +38,13 @@ def _grid_system(rng, shape, reach):
     return A.tocsr(), (a, b)
 
 
-@pytest.mark.parametrize("shape,reach,leaf", [((30, 41), (1, 1), 16),
-                                              ((25, 33), (2, 1), 8),
-                                              ((12, 7), (1, 1), 500)])
-def test_grid_solve_matches_sparse_lu(rng, shape, reach, leaf):
-    A, coords = _grid_system(rng, shape, reach)
+@pytest.mark.parametrize("shape,reach,leaf,odd", [((30, 41), (1, 1), 16, False),
+                                                  ((25, 33), (2, 1), 8, False),
+                                                  ((12, 7), (1, 1), 500, False),
+                                                  ((30, 41), (1, 1), 16, True),
+                                                  ((21, 40), (2, 3), 10, True)])
+def test_grid_solve_matches_sparse_lu(rng, shape, reach, leaf, odd):
+    A, coords = _grid_system(rng, shape, reach, odd)
     b = rng.normal(size=A.shape[0])
     x, stored = grid_solve(A, b, coords, leaf=leaf)
     np.testing.assert_allclose(x, spl.spsolve(A.tocsc(), b), rtol=1e-10, atol=1e-12)

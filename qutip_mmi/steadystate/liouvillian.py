@@ -163,11 +163,16 @@ def _hamiltonian_op(model):
     return _op_add(*terms)
 
 
-def _superop_terms(model):
-    """Terms (c, A, B) of the collective generator, rho -> c A rho B."""
+def _superop_terms(model, populations_only=False):
+    """Terms (c, A, B) of the collective generator, rho -> c A rho B.
+
+    ``populations_only``: only the q = 0 -> q = 0 part is wanted and the model
+    conserves q, so H is diagonal in every J block and -i[H, rho] has no
+    diagonal element: the Hamiltonian is skipped.
+    """
     eye = _op_identity()
     terms = []
-    H = _hamiltonian_op(model)
+    H = {} if populations_only else _hamiltonian_op(model)
     if H:
         terms += [(-1j, H, eye), (1j, eye, H)]
     for jump in model.collective:
@@ -187,7 +192,8 @@ def _collective_entries(model, layout, out):
     rows, cols, vals = [], [], []
     j, m, mp = layout.j[out], layout.m[out], layout.mp[out]
     src = np.arange(layout.size)[out]
-    for c, A, B in _superop_terms(model):
+    diagonal = len(layout.qs) == 1 and layout.qs[0] == 0
+    for c, A, B in _superop_terms(model, diagonal and model.conserves_excitations()):
         for k1, f in A.items():
             a = f(j, m - k1)                    # A[m, m-k1] = f(m-k1)
             if not np.any(a != 0):
@@ -202,7 +208,7 @@ def _collective_entries(model, layout, out):
                     raise _QOutOfRange()
                 rows.append(src[ok])
                 cols.append(tgt)
-                vals.append(val[ok].astype(complex))
+                vals.append(val[ok])
     return rows, cols, vals
 
 
@@ -262,15 +268,18 @@ def _local_entries(model, layout, out):
                                    "element")  # the coefficient must vanish there
             rows.append(tgt[keep])
             cols.append(src[ok][keep])
-            vals.append(coef[ok][keep].astype(complex))
+            vals.append(coef[ok][keep])
     rows.append(src)
     cols.append(src)
-    vals.append(diag.astype(complex))
+    vals.append(diag)
     return rows, cols, vals
 
 
 def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
-    """The reduced Liouvillian of ``model`` on ``layout`` (CSR, complex128).
+    """The reduced Liouvillian of ``model`` on ``layout`` (CSR).
+
+    The dtype is float64 when every element is real (e.g. the rate equations),
+    complex128 otherwise.
 
     ``rows`` (a slice of element positions covering whole q blocks, default
     all) keeps only those rows of L: the result then has shape (rows, layout.size), row 0 being the first
@@ -291,6 +300,8 @@ def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
     rows = np.concatenate(r1 + r2) - out.start
     cols = np.concatenate(c1 + c2)
     vals = np.concatenate(v1 + v2)
+    if np.iscomplexobj(vals) and not vals.imag.any():
+        vals = np.ascontiguousarray(vals.real)
     L = sp.csr_matrix((vals, (rows, cols)), shape=(out.stop - out.start, layout.size))
     L.sum_duplicates()
     L.eliminate_zeros()
