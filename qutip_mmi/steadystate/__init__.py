@@ -6,8 +6,10 @@ method     route
 =========  ==============================================================
 "auto"     "rates" when the model conserves Jz (diagonal steady state),
            "blocks" otherwise (the default)
-"rates"    rate equations on p_{J,m} (eqs. 29-30), sparse LU
-"blocks"   reduced block Liouvillian, GMRES + block Gauss-Seidel over q
+"rates"    rate equations on p_{J,m} (eqs. 29-30): sparse LU, or
+           multifrontal nested dissection on the (J, m) grid when large
+"blocks"   reduced block Liouvillian for q >= 0 in real unknowns,
+           GMRES + block Gauss-Seidel over q
 "piqs"     qutip.piqs Liouvillian + qutip.steadystate (reference; ~1e-8)
 "exact"    full 2^N Liouvillian (cross-validation, N <= 10); returns the
            2^N Qobj from :func:`qutip_mmi.exact.steady_state` instead

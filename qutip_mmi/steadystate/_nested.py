@@ -41,7 +41,9 @@ def _dissect(points, coords, widths, leaf):
             nodes.append((idx, ()))
             return len(nodes) - 1
         spans = [c[idx].max() - c[idx].min() for c in coords]
-        axis = int(np.argmax(spans))
+        # cut across the axis that is longest in units of separator width
+        # (keeps regions square for the stencil: separators stay short)
+        axis = int(np.argmax([s / w for s, w in zip(spans, widths)]))
         c = coords[axis][idx]
         w = widths[axis]
         cut = int(np.median(c))

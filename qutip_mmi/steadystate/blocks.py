@@ -10,11 +10,12 @@ large ones, where it is faster and needs far less memory.
 
 ``blocks``: everything else. The q-conserving part L0 of the Liouvillian is
 block diagonal in q; only Hamiltonian or jump terms that change m by different
-amounts (h Jx for LMG) couple neighbouring q blocks. We solve L rho = 0 by
-restarted GMRES preconditioned with a block Gauss-Seidel sweep over q that uses
-exact sparse LU factors of the diagonal blocks. The blocks with q < 0 are the
-complex conjugates of those with q > 0 (Hermiticity of rho), so only q >= 0 is
-factorized.
+amounts (h Jx for LMG) couple neighbouring q blocks. The blocks with q < 0 are
+the complex conjugates of those with q > 0 (Hermiticity of rho), so only the
+equations of q >= 0 are assembled and solved, in real unknowns (the q = 0
+populations, Re and Im of each q > 0 block: ``_HermitianReduction``). We solve
+them by restarted GMRES preconditioned with a block Gauss-Seidel sweep over
+q = 0..N that uses exact sparse LU factors of the diagonal blocks.
 
 Normalization: one equation of a diagonal element is replaced by pinning that
 element (a sparse row, unlike the dense trace row which destroys the sparsity
@@ -51,19 +52,21 @@ NESTED_MIN = 400_000
 
 
 def memory_estimate(N, diagonal_only: bool) -> float:
-    """Rough peak bytes of the engine (assembly + LU factors + Krylov basis).
+    """Rough peak bytes of the engine (assembly + factors + Krylov basis).
 
-    Calibrated on this package's runs: LU fill of the 2-D (J, m) blocks grows
-    like n log n; see benchmarks/RESULTS.md.
+    Calibrated on this package's runs (benchmarks/RESULTS.md): rates 0.92, 3.2
+    and 12.6 GB at N = 1600, 3200, 6400 (estimates 0.86, 3.1, 12.7); blocks 1.05
+    and 7.7 GB at N = 160, 320 (estimates 1.35, 8.9).
     """
     n_diag = (N / 2 + 1) ** 2
     if diagonal_only:
         if n_diag > NESTED_MIN:
             return grid_memory(n_diag) + 200.0 * n_diag + 2e8
         return 400.0 * n_diag * max(np.log2(n_diag), 1.0) / 8 + 2e8
-    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0
-    fill = 12.0 * n_diag * max(np.log2(n_diag), 1.0)  # per q block, complex
-    return 16.0 * (fill * (N + 1) / 2 + 60 * n_all) + 3e8
+    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0     # unknowns of the q >= 0 system
+    fill = 0.5 * N ** 3 * max(np.log2(N), 1.0)    # LU entries of the q >= 0 blocks
+    restart = 60
+    return 20.0 * fill + 8.0 * n_all * (restart + 10) + 500.0 * n_all + 3e8
 
 
 def _pin_system(A, k0):
@@ -538,9 +541,13 @@ class _GaussSeidel:
                     y[sl] = lu.solve(rhs)
             else:
                 n = self.red.block_sizes[q]
-                z = lu.solve(rhs[:n] + 1j * rhs[n:])
-                y[sl.start:sl.start + n] = z.real
-                y[sl.start + n:sl.stop] = z.imag
+                if np.iscomplexobj(lu.L.data):
+                    z = lu.solve(rhs[:n] + 1j * rhs[n:])
+                    y[sl.start:sl.start + n] = z.real
+                    y[sl.start + n:sl.stop] = z.imag
+                else:  # a real block (real model): Re and Im separately
+                    y[sl.start:sl.start + n] = lu.solve(rhs[:n])
+                    y[sl.start + n:sl.stop] = lu.solve(rhs[n:])
         return y
 
     def operator(self):
