@@ -71,3 +71,12 @@ def test_rates_nested_equals_superlu(model):
 def test_rates_linear_solver_is_checked():
     with pytest.raises(ValueError, match="linear_solver"):
         qm.steady_state(qm.LMG(10), "rates", options={"linear_solver": "magic"})
+
+
+def test_rates_nested_reports_progress(capsys):
+    quiet = qm.steady_state(qm.LMG(40), "rates", options={"linear_solver": "nested"})
+    assert capsys.readouterr().out == ""
+    loud = qm.steady_state(qm.LMG(40), "rates",
+                           options={"linear_solver": "nested", "progress_bar": "text"})
+    assert "Total run time" in capsys.readouterr().out
+    assert qm.mutual_information(loud) == qm.mutual_information(quiet)

@@ -68,7 +68,7 @@ def grid_memory(n, leaf=128):
     return 8.0 * n * (6.0 * np.log2(max(n / leaf, 2.0)) + 30.0)
 
 
-def grid_solve(A, b, coords, leaf=128, threads=1, big_front=400):
+def grid_solve(A, b, coords, leaf=128, threads=1, big_front=400, progress_bar=None):
     """Solve A x = b for a sparse A whose unknowns sit on a 2-D integer grid.
 
     Parameters
@@ -84,6 +84,8 @@ def grid_solve(A, b, coords, leaf=128, threads=1, big_front=400):
     threads, big_front : int
         BLAS threads for fronts with at least ``big_front`` eliminated points
         (small fronts always use one: threading them costs more than it gains).
+    progress_bar : None, bool or str
+        QuTiP progress bar; its 100 steps follow the estimated flops.
 
     Returns
     -------
@@ -104,8 +106,8 @@ def grid_solve(A, b, coords, leaf=128, threads=1, big_front=400):
             odd = coords[axis] % 2 == parity
             if odd.any() and (~odd).any() and _is_diagonal(A[odd][:, odd]):
                 return _eliminate_independent(A, b, coords, axis, odd, leaf, threads,
-                                              big_front)
-    return _multifrontal(A, b, coords, leaf, threads, big_front)
+                                              big_front, progress_bar)
+    return _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar)
 
 
 def _is_diagonal(A):
@@ -113,7 +115,8 @@ def _is_diagonal(A):
     return bool(np.all((coo.row == coo.col) | (coo.data == 0)))
 
 
-def _eliminate_independent(A, b, coords, axis, odd, leaf, threads, big_front):
+def _eliminate_independent(A, b, coords, axis, odd, leaf, threads, big_front,
+                           progress_bar):
     """Eliminate a parity class of grid lines that has no internal couplings.
 
     When every coupling changes ``coords[axis]`` by an odd amount (the rate
@@ -131,17 +134,22 @@ def _eliminate_independent(A, b, coords, axis, odd, leaf, threads, big_front):
     rhs = b[even] - A_eo @ (b[odd] / d)
     sub = [c[even] for c in coords]
     sub[axis] = sub[axis] // 2
-    y, stored = grid_solve(S, rhs, sub, leaf, threads, big_front)
+    y, stored = grid_solve(S, rhs, sub, leaf, threads, big_front, progress_bar)
     x = np.empty(A.shape[0])
     x[even] = y
     x[odd] = (b[odd] - A_oe @ y) / d
     return x, stored
 
 
-def _multifrontal(A, b, coords, leaf, threads, big_front):
+def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
     from threadpoolctl import threadpool_limits
+    from ._common import make_progress_bar
     n = A.shape[0]
     nodes = _dissect(np.arange(n), coords, _bandwidths(A, coords), leaf)
+    # progress: 100 steps spread by a flop estimate (~ separator size cubed)
+    work = np.cumsum([float(E.size) ** 3 + 1e4 for E, _ in nodes])
+    ticks = np.floor(100 * work / work[-1]).astype(int)
+    bar = make_progress_bar(progress_bar, 100)
     At = A.T.tocsr()                        # the columns of A, as rows
     G = (abs(A) + abs(At)).tocsr()          # symmetric adjacency
     owner = np.empty(n, np.int64)           # the node that eliminates each point
@@ -181,6 +189,9 @@ def _multifrontal(A, b, coords, leaf, threads, big_front):
                 updates[k] = (B, M[e:, e:] - M[e:, :e] @ X)
         saved.append((B, X))                # x_E = X[:, -1] - X[:, :-1] x_B
         pos[F] = -1
+        for _ in range(ticks[k] - (ticks[k - 1] if k else 0)):
+            bar.update()
+    bar.finished()
     x = np.empty(n)
     for k in range(len(nodes) - 1, -1, -1):
         B, X = saved[k]

@@ -108,7 +108,8 @@ def solve_rates(model, options=None) -> PIState:
     ``blas_threads`` (default 1; the nested-dissection solver uses up to 2 for
     its largest dense fronts), ``pin`` (index of the pinned element),
     ``linear_solver`` ("auto", "superlu" or "nested"; auto takes nested
-    dissection above 400 000 unknowns).
+    dissection above 400 000 unknowns), ``progress_bar`` (QuTiP's, for the
+    nested-dissection solve).
     """
     options = dict(options or {})
     if not model.conserves_excitations():
@@ -134,7 +135,8 @@ def solve_rates(model, options=None) -> PIState:
     if solver == "nested":
         grid = (np.rint(N / 2 - layout.j).astype(np.int64),
                 np.rint(layout.m + N / 2).astype(np.int64),
-                max(options.get("blas_threads", 1), min(2, os.cpu_count() or 1)))
+                max(options.get("blas_threads", 1), min(2, os.cpu_count() or 1)),
+                options.get("progress_bar"))
     with limit_blas_threads(options.get("blas_threads", 1)):
         x, k0, stored = _pinned_solve(W, candidates, grid)
         passes = 1
@@ -173,7 +175,8 @@ def _pinned_solve(W, candidates, grid=None):
 
     Pinning an element whose stationary weight is exactly zero (a transient
     state) makes the pinned matrix singular; the next candidate is tried.
-    ``grid = (coord0, coord1, threads)`` selects the nested-dissection solver.
+    ``grid = (coord0, coord1, threads, progress_bar)`` selects the
+    nested-dissection solver.
     Returns (x, k0, number of stored factor entries).
     """
     last = None
@@ -190,7 +193,8 @@ def _pinned_solve(W, candidates, grid=None):
                 with warnings.catch_warnings():
                     # ill-conditioned fronts are judged by the final residual
                     warnings.simplefilter("ignore", sla.LinAlgWarning)
-                    x, stored = grid_solve(A, rhs, grid[:2], threads=grid[2])
+                    x, stored = grid_solve(A, rhs, grid[:2], threads=grid[2],
+                                           progress_bar=grid[3])
         except (RuntimeError, np.linalg.LinAlgError) as exc:  # exactly singular
             last = exc
             continue
