@@ -146,35 +146,45 @@ def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
     from ._common import make_progress_bar
     n = A.shape[0]
     nodes = _dissect(np.arange(n), coords, _bandwidths(A, coords), leaf)
-    # progress: 100 steps spread by a flop estimate (~ separator size cubed)
-    work = np.cumsum([float(E.size) ** 3 + 1e4 for E, _ in nodes])
-    ticks = np.floor(100 * work / work[-1]).astype(int)
-    bar = make_progress_bar(progress_bar, 100)
+    # Renumber the points in elimination order: node k eliminates the
+    # contiguous range starts[k]:starts[k+1], and "eliminated later" is
+    # "numbered higher".
+    order = np.concatenate([E for E, _ in nodes])
+    starts = np.concatenate([[0], np.cumsum([E.size for E, _ in nodes])])
+    A = A[order][:, order].tocsr()
     At = A.T.tocsr()                        # the columns of A, as rows
     G = (abs(A) + abs(At)).tocsr()          # symmetric adjacency
-    owner = np.empty(n, np.int64)           # the node that eliminates each point
-    for k, (E, _) in enumerate(nodes):
-        owner[E] = k
+    b = b[order]
+    gesv, = sla.get_lapack_funcs(("gesv",), (A.data,))
+    # progress: 100 steps spread by a flop estimate (~ separator size cubed)
+    work = np.cumsum(np.diff(starts).astype(float) ** 3 + 1e4)
+    ticks = np.floor(100 * work / work[-1]).astype(int)
+    bar = make_progress_bar(progress_bar, 100)
     pos = np.full(n, -1, np.int64)          # position in the current front
     updates, saved = {}, []
-    for k, (E, kids) in enumerate(nodes):
-        e = E.size
+    for k, (_, kids) in enumerate(nodes):
+        s, t = int(starts[k]), int(starts[k + 1])
+        e = t - s
         # B: the neighbours of this node's region eliminated later (by ancestors)
-        cand = np.unique(np.concatenate([_rows(G, E)[1]] + [updates[c][0] for c in kids]))
-        B = cand[owner[cand] > k]
-        F = np.concatenate([E, B])
-        f = F.size
-        pos[F] = np.arange(f)
+        cand = np.concatenate([G.indices[G.indptr[s]:G.indptr[t]]]
+                              + [updates[c][0] for c in kids])
+        B = np.unique(cand[cand >= t])
+        f = e + B.size
+        pos[s:t] = np.arange(e)
+        pos[B] = np.arange(e, f)
         M = np.zeros((f, f + 1))            # front, right-hand side as last column
         # original entries: rows E (columns eliminated here or later), then
         # columns E in rows B; entries touching earlier points were used there
-        r, c, v = _rows(A, E)
-        keep = pos[c] >= 0
-        M[r[keep], pos[c[keep]]] += v[keep]
-        c, r, v = _rows(At, E)
-        keep = pos[r] >= e
-        M[pos[r[keep]], c[keep]] += v[keep]
-        M[:e, f] = b[E]
+        for mat, rows_of_e in ((A, True), (At, False)):
+            lo, hi = mat.indptr[s], mat.indptr[t]
+            local = np.repeat(np.arange(e), np.diff(mat.indptr[s:t + 1]))
+            other = pos[mat.indices[lo:hi]]
+            keep = other >= 0 if rows_of_e else other >= e
+            if rows_of_e:
+                M[local[keep], other[keep]] += mat.data[lo:hi][keep]
+            else:
+                M[other[keep], local[keep]] += mat.data[lo:hi][keep]
+        M[:e, f] = b[s:t]
         for kid in kids:                    # extend-add the children's updates
             Bc, U = updates.pop(kid)
             ix = pos[Bc]
@@ -184,25 +194,22 @@ def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
         # (entering a thread limit costs ~1 ms: only the few big fronts do)
         with threadpool_limits(threads) if threads > 1 and e >= big_front \
                 else contextlib.nullcontext():
-            X = sla.solve(M[:e, :e], M[:e, e:], check_finite=False)
+            _, _, X, info = gesv(M[:e, :e], M[:e, e:], overwrite_a=True, overwrite_b=True)
+            if info > 0:
+                raise np.linalg.LinAlgError(f"singular front ({e} points)")
             if B.size:
                 updates[k] = (B, M[e:, e:] - M[e:, :e] @ X)
         saved.append((B, X))                # x_E = X[:, -1] - X[:, :-1] x_B
-        pos[F] = -1
+        pos[s:t] = -1
+        pos[B] = -1
         for _ in range(ticks[k] - (ticks[k - 1] if k else 0)):
             bar.update()
     bar.finished()
     x = np.empty(n)
     for k in range(len(nodes) - 1, -1, -1):
         B, X = saved[k]
-        x[nodes[k][0]] = X[:, -1] - X[:, :-1] @ x[B] if B.size else X[:, -1]
-    return x, int(sum(X.size for _, X in saved))
-
-
-def _rows(A, E):
-    """(local row, column, value) of the entries of rows E of a CSR matrix."""
-    start, stop = A.indptr[E], A.indptr[E + 1]
-    lengths = stop - start
-    offs = np.repeat(start - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    sel = np.arange(int(lengths.sum())) + offs
-    return np.repeat(np.arange(E.size), lengths), A.indices[sel], A.data[sel]
+        s, t = starts[k], starts[k + 1]
+        x[s:t] = X[:, -1] - X[:, :-1] @ x[B] if B.size else X[:, -1]
+    out = np.empty(n)
+    out[order] = x
+    return out, int(sum(X.size for _, X in saved))
