@@ -80,3 +80,15 @@ def test_rates_nested_reports_progress(capsys):
                            options={"linear_solver": "nested", "progress_bar": "text"})
     assert "Total run time" in capsys.readouterr().out
     assert qm.mutual_information(loud) == qm.mutual_information(quiet)
+
+
+@pytest.mark.parametrize("kind", ["emission", "pumping"])
+def test_rates_nested_with_a_pure_absorbing_steady_state(kind):
+    # Only local decay (or pumping) plus collective emission: every state but
+    # one is transient; the fronts must still be regular and the answer pure.
+    model = qm.PIModel(30, collective=[qm.CollectiveJump(1.0, minus=1)], **{kind: 0.7})
+    rho = qm.steady_state(model, "rates", options={"linear_solver": "nested"})
+    ref = qm.steady_state(model, "rates", options={"linear_solver": "superlu"})
+    np.testing.assert_allclose(np.concatenate(rho.blocks), np.concatenate(ref.blocks),
+                               atol=1e-12)
+    assert qm.entropy(rho) == pytest.approx(qm.entropy(ref), abs=1e-10)
