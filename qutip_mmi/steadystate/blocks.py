@@ -26,7 +26,6 @@ first guess had little weight).
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 
@@ -105,8 +104,8 @@ def solve_rates(model, options=None) -> PIState:
     """Diagonal steady state of a q-conserving model (rate equations).
 
     Options: ``tol`` (acceptance, default 1e-10), ``force_memory``,
-    ``blas_threads`` (default 1; the nested-dissection solver uses up to 2 for
-    its largest dense fronts), ``pin`` (index of the pinned element),
+    ``blas_threads`` (default 1; the nested-dissection solver gives them to its
+    largest dense fronts only), ``pin`` (index of the pinned element),
     ``linear_solver`` ("auto", "superlu" or "nested"; auto takes nested
     dissection above 400 000 unknowns), ``progress_bar`` (QuTiP's, for the
     nested-dissection solve).
@@ -135,8 +134,7 @@ def solve_rates(model, options=None) -> PIState:
     if solver == "nested":
         grid = (np.rint(N / 2 - layout.j).astype(np.int64),
                 np.rint(layout.m + N / 2).astype(np.int64),
-                max(options.get("blas_threads", 1), min(2, os.cpu_count() or 1)),
-                options.get("progress_bar"))
+                options.get("blas_threads", 1), options.get("progress_bar"))
     with limit_blas_threads(options.get("blas_threads", 1)):
         x, k0, stored = _pinned_solve(W, candidates, grid)
         passes = 1
