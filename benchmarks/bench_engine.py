@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_engine.py            # default set (a few minutes)
     python benchmarks/bench_engine.py --big      # adds N=320 (h=0.5), N=3200 (h=0)
-    python benchmarks/bench_engine.py --huge     # adds N=6400 (h=0)
+    python benchmarks/bench_engine.py --huge     # adds N=400 (h=0.5), N=6400 (h=0)
     python benchmarks/bench_engine.py --sweep    # adds the 51-point Gamma sweep at N=160
 
 Prints one JSON line per point and a Markdown table for benchmarks/RESULTS.md.
@@ -68,7 +68,8 @@ def run(code, timeout=1800):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--big", action="store_true")
-    ap.add_argument("--huge", action="store_true", help="adds N=6400 at h=0")
+    ap.add_argument("--huge", action="store_true",
+                    help="adds N=400 at h=0.5 and N=6400 at h=0")
     ap.add_argument("--sweep", action="store_true")
     args = ap.parse_args()
     points = [(40, 0.5, 2.0, "piqs"), (40, 0.5, 2.0, "blocks"), (80, 0.5, 2.0, "blocks"),
@@ -76,7 +77,7 @@ def main():
     if args.big:
         points += [(320, 0.5, 2.0, "blocks"), (3200, 0.0, 2.0, "rates")]
     if args.huge:
-        points += [(6400, 0.0, 2.0, "rates")]
+        points += [(400, 0.5, 2.0, "blocks"), (6400, 0.0, 2.0, "rates")]
     rows = []
     for N, h, G, meth in points:
         res = run(POINT.format(N=N, field=h, Gamma=G, method=meth))
