@@ -141,6 +141,23 @@ def test_hermitian_reduction_is_the_full_liouvillian(N, rng):
     assert np.abs(Lx[q == 0].imag).max() < 1e-12
 
 
+def test_hermitian_reduction_pins_in_place_and_restores():
+    from qutip_mmi.steadystate.blocks import _HermitianReduction
+    from qutip_mmi.steadystate.liouvillian import QLayout, assemble
+    model = qm.LMG(6, field=0.5, Gamma=1.0)
+    layout = QLayout(6, range(-6, 7))
+    top = layout.q_slice(0).start
+    red = _HermitianReduction(layout, assemble(model, layout, rows=slice(top, None)))
+    R0 = red.R.toarray()
+    k1, k2 = 3, 5                                    # two q = 0 populations
+    red.pinned(k1)
+    A = red.pinned(k2).toarray()
+    expected = R0.copy()
+    expected[k2] = 0.0
+    expected[k2, k2] = 1.0
+    np.testing.assert_array_equal(A, expected)      # row k1 restored, k2 pinned
+
+
 def test_block_solver_follows_a_moving_steady_state():
     # From Gamma = 0 (populations at the top) to Gamma = 3: the pinned element
     # and the factors must follow; every state equals a cold solve.

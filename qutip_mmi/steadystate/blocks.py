@@ -359,7 +359,7 @@ class BlockSolver:
             factored = True
         t_start = time.perf_counter()
         k0r = int(red.re[k0])
-        A = _pin_system(red.R, k0r)
+        A = red.pinned(k0r)
         b = np.zeros(red.size)
         b[k0r] = 1.0
         precond = _GaussSeidel(red, A, self._factors)
@@ -459,6 +459,7 @@ class _HermitianReduction:
         self.layout = layout
         self.top = int(layout.q_starts[zero])                # first row with q >= 0
         self.R = self._realify(Lt)
+        self._pin = None
 
     def _realify(self, Lt):
         """R from the rows q >= 0 of L, built row by row in CSR (no sorting).
@@ -486,6 +487,25 @@ class _HermitianReduction:
         order[self.re[self.top:]] = local
         order[self.im[self.top:][q > 0]] = Lt.shape[0] + local[q > 0]
         return sp.vstack([re_rows, im_rows], format="csr")[order]
+
+    def pinned(self, k):
+        """R with row k replaced by e_k^T, in place (saves a copy of R).
+
+        The row of an earlier pin is restored first.
+        """
+        R = self.R
+        if self._pin is not None:
+            old, saved = self._pin
+            R.data[R.indptr[old]:R.indptr[old + 1]] = saved
+            self._pin = None
+        start, stop = R.indptr[k], R.indptr[k + 1]
+        on_diagonal = np.flatnonzero(R.indices[start:stop] == k)
+        if not on_diagonal.size:  # no stored diagonal (a population without decay)
+            return _pin_system(R, k)
+        self._pin = (k, R.data[start:stop].copy())
+        R.data[start:stop] = 0.0
+        R.data[start + on_diagonal[0]] = 1.0
+        return R
 
     def diagonal_block(self, Lt, q):
         """The (complex) diagonal block of q >= 0 from the rows q >= 0 of L."""
@@ -519,16 +539,25 @@ class _GaussSeidel:
         self.red = red
         self.factors = factors
         starts = red.block_starts
-        block_of = np.repeat(np.arange(len(red.block_sizes)), np.diff(starts))
-        coo = A.tocoo()
-        low = block_of[coo.col] < block_of[coo.row]
-        lower = sp.csr_matrix((coo.data[low], (coo.row[low], coo.col[low])),
-                              shape=A.shape)
+        nblocks = len(red.block_sizes)
+        block_of = np.repeat(np.arange(nblocks, dtype=np.int32), np.diff(starts))
+        # the strictly lower block part of A, straight from its CSR arrays (a COO
+        # copy of A costs more memory than A itself at large N)
+        low = block_of[A.indices] < np.repeat(block_of, np.diff(A.indptr))
+        index_type = np.int32 if A.nnz < 2 ** 31 - 1 else np.int64
+        indptr = np.concatenate([np.zeros(1, index_type),
+                                 np.cumsum(low, dtype=index_type)])[A.indptr]
+        data, indices = A.data[low], A.indices[low]
+        del low
         self.blocks = []
-        for q in range(len(red.block_sizes)):
-            sl = slice(int(starts[q]), int(starts[q + 1]))
-            part = lower[sl]
-            self.blocks.append((q, sl, part if part.nnz else None))
+        for q in range(nblocks):
+            a, b = int(starts[q]), int(starts[q + 1])
+            lo, hi = indptr[a], indptr[b]
+            part = None
+            if hi > lo:  # rows a:b of the lower part (views of its arrays)
+                part = sp.csr_matrix((data[lo:hi], indices[lo:hi], indptr[a:b + 1] - lo),
+                                     shape=(b - a, A.shape[1]))
+            self.blocks.append((q, slice(a, b), part))
 
     def apply(self, r):
         r = np.asarray(r, dtype=float).ravel()
