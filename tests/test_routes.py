@@ -189,6 +189,17 @@ def test_memory_estimate_refuses_before_allocating():
         qm.steady_state(qm.LMG(4000, field=0.5))
 
 
+def test_block_engine_shortens_gmres_restart_when_memory_is_tight(monkeypatch):
+    from qutip_mmi.steadystate import blocks
+    N = 12
+    tight = 0.5 * (blocks.memory_estimate(N, False, 60) + blocks.memory_estimate(N, False, 30))
+    monkeypatch.setattr(blocks, "available_memory", lambda: tight)
+    st = qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks")
+    assert st.info.extra["restart"] == 30
+    monkeypatch.setattr(blocks, "available_memory", lambda: 1e15)
+    assert qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks").info.extra["restart"] == 60
+
+
 def test_progress_bar_option_reports(capsys):
     quiet = qm.steady_state(qm.LMG(10, field=0.5, Gamma=2.0))
     assert capsys.readouterr().out == ""

@@ -35,8 +35,8 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
 from ..state import PIState
-from ._common import ConvergenceWarning, SteadyStateError, check_memory, finalize, \
-    limit_blas_threads, make_progress_bar, relative_residual
+from ._common import ConvergenceWarning, SteadyStateError, available_memory, \
+    check_memory, finalize, limit_blas_threads, make_progress_bar, relative_residual
 from ._nested import grid_memory, grid_solve
 from .liouvillian import QLayout, assemble
 
@@ -50,12 +50,14 @@ ENGINE_TOL = 1e-10
 NESTED_MIN = 400_000
 
 
-def memory_estimate(N, diagonal_only: bool) -> float:
+def memory_estimate(N, diagonal_only: bool, restart: int = 60) -> float:
     """Rough peak bytes of the engine (assembly + factors + Krylov basis).
 
-    Calibrated on this package's runs (benchmarks/RESULTS.md): rates 0.92, 3.2
-    and 12.6 GB at N = 1600, 3200, 6400 (estimates 0.86, 3.1, 12.7); blocks 1.05
-    and 7.7 GB at N = 160, 320 (estimates 1.35, 8.9).
+    Calibrated on this package's runs (benchmarks/RESULTS.md), with a 20 %
+    margin for the blocks: rates 0.92, 3.2 and 12.6 GB at N = 1600, 3200, 6400
+    (estimates 0.86, 3.1, 12.7); blocks 1.05, 7.7-9.5 and 19.8-21.0 GiB at
+    N = 160, 320, 400 (estimates 1.6, 10.9, 21.6). ``restart`` is the GMRES
+    restart length of the blocks (its Krylov basis).
     """
     n_diag = (N / 2 + 1) ** 2
     if diagonal_only:
@@ -64,8 +66,8 @@ def memory_estimate(N, diagonal_only: bool) -> float:
         return 400.0 * n_diag * max(np.log2(n_diag), 1.0) / 8 + 2e8
     n_all = (N + 1) * (N + 2) * (N + 3) / 6.0     # unknowns of the q >= 0 system
     fill = 0.5 * N ** 3 * max(np.log2(N), 1.0)    # LU entries of the q >= 0 blocks
-    restart = 60
-    return 20.0 * fill + 8.0 * n_all * (restart + 10) + 500.0 * n_all + 3e8
+    # factors + (system, reduction, preconditioner) + Krylov basis and workspace
+    return 1.2 * (24.0 * fill + 583.0 * n_all + 8.0 * n_all * (restart + 12)) + 3e8
 
 
 def _pin_system(A, k0):
@@ -244,7 +246,8 @@ class BlockSolver:
         Acceptance bound of residual, trace, Hermiticity, negativity (1e-10).
     x0 : PIState or array
         Initial guess (default: the previous solution).
-    restart, maxiter, gmres_tol, refinements : GMRES controls.
+    restart, maxiter, gmres_tol, refinements : GMRES controls (restart 60, or
+        30 where the Krylov basis of 60 would not fit in the available memory).
     refactor_iterations : int
         Refactorize for the next model if GMRES needed more iterations (80).
     progress_bar : None, bool or str
@@ -271,8 +274,14 @@ class BlockSolver:
     def solve(self, model, options=None) -> PIState:
         opts = {**self.options, **dict(options or {})}
         N = model.N
-        check_memory(memory_estimate(N, False), f"the block engine at N={N}",
-                     opts.get("force_memory", False))
+        if "restart" not in opts:
+            # a shorter GMRES restart (smaller Krylov basis) where 60 would not fit
+            opts["restart"] = 60
+            if memory_estimate(N, False, 60) > available_memory() >= \
+                    memory_estimate(N, False, 30):
+                opts["restart"] = 30
+        check_memory(memory_estimate(N, False, opts["restart"]),
+                     f"the block engine at N={N}", opts.get("force_memory", False))
         t0 = time.perf_counter()
         layout = QLayout(N, range(-N, N + 1))
         # Only the rows q >= 0 are assembled: those of q < 0 are their conjugates.
@@ -302,7 +311,8 @@ class BlockSolver:
         self._x, self._k0 = x, k0
         state = _to_state(N, layout, x)
         return finalize(state, "blocks", residual, seconds, tol, iterations=its,
-                        unknowns=layout.size, refactorized=factored)
+                        unknowns=layout.size, refactorized=factored,
+                        restart=opts["restart"])
 
     # ----------------------------------------------------------------
     @staticmethod
