@@ -162,52 +162,57 @@ def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
     bar = make_progress_bar(progress_bar, 100)
     pos = np.full(n, -1, np.int64)          # position in the current front
     updates, saved = {}, []
-    for k, (_, kids) in enumerate(nodes):
-        s, t = int(starts[k]), int(starts[k + 1])
-        e = t - s
-        # B: the neighbours of this node's region eliminated later (by ancestors)
-        cand = np.concatenate([G.indices[G.indptr[s]:G.indptr[t]]]
-                              + [updates[c][0] for c in kids])
-        B = np.unique(cand[cand >= t])
-        f = e + B.size
-        pos[s:t] = np.arange(e)
-        pos[B] = np.arange(e, f)
-        M = np.zeros((f, f + 1))            # front, right-hand side as last column
-        # original entries: rows E (columns eliminated here or later), then
-        # columns E in rows B; entries touching earlier points were used there
-        for mat, rows_of_e in ((A, True), (At, False)):
-            lo, hi = mat.indptr[s], mat.indptr[t]
-            local = np.repeat(np.arange(e), np.diff(mat.indptr[s:t + 1]))
-            other = pos[mat.indices[lo:hi]]
-            keep = other >= 0 if rows_of_e else other >= e
-            if rows_of_e:
-                M[local[keep], other[keep]] += mat.data[lo:hi][keep]
-            else:
-                M[other[keep], local[keep]] += mat.data[lo:hi][keep]
-        M[:e, f] = b[s:t]
-        for kid in kids:                    # extend-add the children's updates
-            Bc, U = updates.pop(kid)
-            _extend_add(M, pos[Bc], U)
-        # (entering a thread limit costs ~1 ms: only the few big fronts do)
-        with threadpool_limits(threads) if threads > 1 and e >= big_front \
-                else contextlib.nullcontext():
-            _, _, X, info = gesv(M[:e, :e], M[:e, e:], overwrite_a=True, overwrite_b=True)
-            if info > 0:
-                raise np.linalg.LinAlgError(f"singular front ({e} points)")
-            if B.size:
-                U = M[e:, :e] @ X
-                updates[k] = (B, np.subtract(M[e:, e:], U, out=U))
-        saved.append((B, X))                # x_E = X[:, -1] - X[:, :-1] x_B
-        pos[s:t] = -1
-        pos[B] = -1
-        for _ in range(ticks[k] - (ticks[k - 1] if k else 0)):
-            bar.update()
+    # small fronts on one BLAS thread whatever the caller set (threading them
+    # costs more than it gains); only the big ones get ``threads``
+    with threadpool_limits(1):
+        for k, (_, kids) in enumerate(nodes):
+            s, t = int(starts[k]), int(starts[k + 1])
+            e = t - s
+            # B: the neighbours of this node's region eliminated later (by ancestors)
+            cand = np.concatenate([G.indices[G.indptr[s]:G.indptr[t]]]
+                                  + [updates[c][0] for c in kids])
+            B = np.unique(cand[cand >= t])
+            f = e + B.size
+            pos[s:t] = np.arange(e)
+            pos[B] = np.arange(e, f)
+            M = np.zeros((f, f + 1))            # front, right-hand side as last column
+            # original entries: rows E (columns eliminated here or later), then
+            # columns E in rows B; entries touching earlier points were used there
+            for mat, rows_of_e in ((A, True), (At, False)):
+                lo, hi = mat.indptr[s], mat.indptr[t]
+                local = np.repeat(np.arange(e), np.diff(mat.indptr[s:t + 1]))
+                other = pos[mat.indices[lo:hi]]
+                keep = other >= 0 if rows_of_e else other >= e
+                if rows_of_e:
+                    M[local[keep], other[keep]] += mat.data[lo:hi][keep]
+                else:
+                    M[other[keep], local[keep]] += mat.data[lo:hi][keep]
+            M[:e, f] = b[s:t]
+            for kid in kids:                    # extend-add the children's updates
+                Bc, U = updates.pop(kid)
+                _extend_add(M, pos[Bc], U)
+            # (entering a thread limit costs ~1 ms: only the few big fronts do)
+            with threadpool_limits(threads) if threads > 1 and e >= big_front \
+                    else contextlib.nullcontext():
+                _, _, X, info = gesv(M[:e, :e], M[:e, e:], overwrite_a=True,
+                                     overwrite_b=True)
+                if info > 0:
+                    raise np.linalg.LinAlgError(f"singular front ({e} points)")
+                if B.size:
+                    U = M[e:, :e] @ X
+                    updates[k] = (B, np.subtract(M[e:, e:], U, out=U))
+            saved.append((B, X))                # x_E = X[:, -1] - X[:, :-1] x_B
+            pos[s:t] = -1
+            pos[B] = -1
+            for _ in range(ticks[k] - (ticks[k - 1] if k else 0)):
+                bar.update()
     bar.finished()
     x = np.empty(n)
-    for k in range(len(nodes) - 1, -1, -1):
-        B, X = saved[k]
-        s, t = starts[k], starts[k + 1]
-        x[s:t] = X[:, -1] - X[:, :-1] @ x[B] if B.size else X[:, -1]
+    with threadpool_limits(1):
+        for k in range(len(nodes) - 1, -1, -1):
+            B, X = saved[k]
+            s, t = starts[k], starts[k + 1]
+            x[s:t] = X[:, -1] - X[:, :-1] @ x[B] if B.size else X[:, -1]
     out = np.empty(n)
     out[order] = x
     return out, int(sum(X.size for _, X in saved))
