@@ -70,15 +70,27 @@ def memory_estimate(N, diagonal_only: bool, restart: int = 60) -> float:
     return 1.2 * (24.0 * fill + 583.0 * n_all + 8.0 * n_all * (restart + 12)) + 3e8
 
 
-def _pin_system(A, k0):
-    """A with row k0 replaced by e_{k0}^T (keeps A sparse)."""
-    A = A.tocsr(copy=True)
-    start, stop = A.indptr[k0], A.indptr[k0 + 1]
+def _pin_row_in_place(A, k):
+    """Set row k of the CSR matrix A to e_k^T in place, if A stores (k, k).
+
+    Returns the row's old values (to undo the pin), or None when the diagonal
+    entry is not stored and nothing was changed.
+    """
+    start, stop = A.indptr[k], A.indptr[k + 1]
+    on_diagonal = np.flatnonzero(A.indices[start:stop] == k)
+    if not on_diagonal.size:
+        return None
+    saved = A.data[start:stop].copy()
     A.data[start:stop] = 0.0
-    on_diagonal = np.flatnonzero(A.indices[start:stop] == k0)
-    if on_diagonal.size:  # the usual case: set the entry in place (no sparse sum)
-        A.data[start + on_diagonal[0]] = 1.0
-    else:
+    A.data[start + on_diagonal[0]] = 1.0
+    return saved
+
+
+def _pin_system(A, k0):
+    """A copy of A with row k0 replaced by e_{k0}^T (keeps A sparse)."""
+    A = A.tocsr(copy=True)
+    if _pin_row_in_place(A, k0) is None:  # no stored diagonal: a sparse sum
+        A.data[A.indptr[k0]:A.indptr[k0 + 1]] = 0.0
         A = A + sp.csr_matrix(([1.0], ([k0], [k0])), shape=A.shape)
     A.eliminate_zeros()
     return A
@@ -409,8 +421,9 @@ class BlockSolver:
         bar.finished()
         x = red.to_full(y)
         if res > target and not factored:
-            # preconditioner from an older model was too far off: refactorize, retry
-            self._factors = self._factorize(red, Lt, k0, opts)
+            # preconditioner from an older model was too far off: refactorize
+            # (timed, in the retry) and retry once
+            self._factors = None
             x, its, _ = self._gmres(model, red, Lt, k0, x, opts)
             return x, count[0] + its, True
         if res > target and small:
@@ -508,13 +521,10 @@ class _HermitianReduction:
             old, saved = self._pin
             R.data[R.indptr[old]:R.indptr[old + 1]] = saved
             self._pin = None
-        start, stop = R.indptr[k], R.indptr[k + 1]
-        on_diagonal = np.flatnonzero(R.indices[start:stop] == k)
-        if not on_diagonal.size:  # no stored diagonal (a population without decay)
+        saved = _pin_row_in_place(R, k)
+        if saved is None:  # no stored diagonal (a population without decay)
             return _pin_system(R, k)
-        self._pin = (k, R.data[start:stop].copy())
-        R.data[start:stop] = 0.0
-        R.data[start + on_diagonal[0]] = 1.0
+        self._pin = (k, saved)
         return R
 
     def diagonal_block(self, Lt, q):
