@@ -126,7 +126,7 @@ def _eliminate_independent(A, b, coords, axis, odd, leaf, threads, big_front,
     still local stencil) costs a sparse product.
     """
     even = ~odd
-    d = A[odd][:, odd].diagonal()
+    d = A.diagonal()[odd]
     if np.any(d == 0):
         raise np.linalg.LinAlgError("zero pivot in the eliminated parity class")
     A_eo, A_oe = A[even][:, odd], A[odd][:, even]
@@ -178,15 +178,12 @@ def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
             M = np.zeros((f, f + 1))            # front, right-hand side as last column
             # original entries: rows E (columns eliminated here or later), then
             # columns E in rows B; entries touching earlier points were used there
-            for mat, rows_of_e in ((A, True), (At, False)):
-                lo, hi = mat.indptr[s], mat.indptr[t]
-                local = np.repeat(np.arange(e), np.diff(mat.indptr[s:t + 1]))
-                other = pos[mat.indices[lo:hi]]
-                keep = other >= 0 if rows_of_e else other >= e
-                if rows_of_e:
-                    M[local[keep], other[keep]] += mat.data[lo:hi][keep]
-                else:
-                    M[other[keep], local[keep]] += mat.data[lo:hi][keep]
+            local, other, val = _rows(A, s, t, pos)
+            keep = other >= 0
+            M[local[keep], other[keep]] += val[keep]
+            local, other, val = _rows(At, s, t, pos)
+            keep = other >= e
+            M[other[keep], local[keep]] += val[keep]
             M[:e, f] = b[s:t]
             for kid in kids:                    # extend-add the children's updates
                 Bc, U = updates.pop(kid)
@@ -216,6 +213,13 @@ def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
     out = np.empty(n)
     out[order] = x
     return out, int(sum(X.size for _, X in saved))
+
+
+def _rows(mat, s, t, pos):
+    """Entries of the CSR rows s:t: (row - s, front position of the column, value)."""
+    lo, hi = mat.indptr[s], mat.indptr[t]
+    local = np.repeat(np.arange(t - s), np.diff(mat.indptr[s:t + 1]))
+    return local, pos[mat.indices[lo:hi]], mat.data[lo:hi]
 
 
 def _extend_add(M, ix, U):
