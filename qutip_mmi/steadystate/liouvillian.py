@@ -282,8 +282,8 @@ def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
     complex128 otherwise.
 
     ``rows`` (a slice of element positions covering whole q blocks, default
-    all) keeps only those rows of L: the result then has shape (rows, layout.size), row 0 being the first
-    kept element.
+    all) keeps only those rows of L: the result then has shape
+    (len(rows), layout.size), row 0 being the first kept element.
 
     Raises ``ValueError`` if the layout omits q values that the model couples to
     (e.g. a diagonal-only layout for a model without U(1) symmetry).
@@ -297,12 +297,13 @@ def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
         raise ValueError("the model couples q values outside the layout "
                          f"(kept q: {layout.qs.min()}..{layout.qs.max()})") from None
     r2, c2, v2 = _local_entries(model, layout, out)
-    rows = np.concatenate(r1 + r2) - out.start
-    cols = np.concatenate(c1 + c2)
+    row_index = np.concatenate(r1 + r2) - out.start
+    col_index = np.concatenate(c1 + c2)
     vals = np.concatenate(v1 + v2)
     if np.iscomplexobj(vals) and not vals.imag.any():
         vals = np.ascontiguousarray(vals.real)
-    L = sp.csr_matrix((vals, (rows, cols)), shape=(out.stop - out.start, layout.size))
+    L = sp.csr_matrix((vals, (row_index, col_index)),
+                      shape=(out.stop - out.start, layout.size))
     L.sum_duplicates()
     L.eliminate_zeros()
     return L
