@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import gammaln
 
-from .models import check_N
+from ._validation import check_N
 
 __all__ = [
     "j_values",

@@ -16,10 +16,10 @@ import scipy.linalg
 import scipy.sparse.linalg as spl
 
 from .dicke import j_values
-from .models import check_N
+from ._validation import check_N
 from .state import PIState
-from .steadystate._common import SteadyStateError, finalize_full, limit_blas_threads, \
-    relative_residual
+from ._resources import limit_blas_threads
+from .steadystate._common import SteadyStateError, finalize_full, relative_residual
 from .steadystate.blocks import _pin_system
 
 __all__ = ["MAX_N", "collective_operators", "liouvillian", "steady_state", "embed"]

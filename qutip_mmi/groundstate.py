@@ -37,7 +37,7 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 
 from .information import binary_entropy
-from .models import check_N, check_real
+from ._validation import check_N, check_real
 
 __all__ = ["ground_state_mmi", "ground_state_vector", "GroundStateResult"]
 
@@ -190,27 +190,3 @@ def ground_state_mmi(N, exchange=-1.0, field=0.0) -> GroundStateResult:
     field = check_real("field", field)
     energy, vec, gap = ground_state_vector(N, exchange, field)
     return GroundStateResult(N, exchange, field, energy, vec, gap)
-
-
-# -------------------------------------------------------------------- CLI
-def _gs_args(p):
-    p.add_argument("--N", type=int, required=True, help="number of spins")
-    p.add_argument("--exchange", type=float, default=-1.0,
-                   help="calligraphic J (default -1, ferromagnetic)")
-    p.add_argument("--field", type=float, default=0.0, help="transverse field h")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-
-
-def _gs_run(args):
-    import json
-    r = ground_state_mmi(args.N, args.exchange, args.field)
-    if args.json:
-        print(json.dumps(r.as_dict()))
-        return 0
-    print(r)
-    return 0
-
-
-from .cli import subcommand  # noqa: E402  (cli imports this module lazily)
-
-subcommand("groundstate", "I_M of the LMG ground state (J = N/2 sector)")((_gs_args, _gs_run))

@@ -20,13 +20,13 @@ collective jump with rate Gamma stands for ``(Gamma / N) D[L]``.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, field as dc_field
 from typing import Mapping
 
 import numpy as np
 import scipy.sparse as sp
+
+from ._validation import check_N, check_rate, check_real, check_complex
 
 __all__ = [
     "PIModel",
@@ -34,55 +34,9 @@ __all__ = [
     "LMG",
     "BoundaryTimeCrystal",
     "SuperradiantLaser",
-    "check_N",
-    "check_rate",
-    "check_real",
 ]
 
 _AXES = "xyz"
-
-
-# ---------------------------------------------------------------- validation
-def check_N(N) -> int:
-    """Return N as a Python int, or raise naming the parameter ``N``."""
-    if isinstance(N, bool) or not isinstance(N, numbers.Real):
-        raise TypeError(f"N must be a positive integer, got {N!r}")
-    if isinstance(N, numbers.Integral):
-        N = int(N)
-    else:
-        if not math.isfinite(N) or N != int(N):
-            raise ValueError(f"N must be a positive integer, got {N!r}")
-        N = int(N)
-    if N < 1:
-        raise ValueError(f"N must be a positive integer (N >= 1), got {N}")
-    return N
-
-
-def check_real(name: str, value) -> float:
-    """Return ``value`` as a finite float, or raise naming the parameter."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
-
-
-def check_rate(name: str, value) -> float:
-    """Return a rate as a finite non-negative float, or raise naming it."""
-    value = check_real(name, value)
-    if value < 0:
-        raise ValueError(f"{name} is a rate and must be >= 0, got {value!r}")
-    return value
-
-
-def _check_complex(name, value) -> complex:
-    if isinstance(value, bool) or not isinstance(value, numbers.Number):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    value = complex(value)
-    if not (math.isfinite(value.real) and math.isfinite(value.imag)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return value
 
 
 # ---------------------------------------------------------- spin-j matrices
@@ -125,7 +79,7 @@ class CollectiveJump:
     def __post_init__(self):
         object.__setattr__(self, "rate", check_rate("collective rate", self.rate))
         for name in ("plus", "minus", "z"):
-            object.__setattr__(self, name, _check_complex(name, getattr(self, name)))
+            object.__setattr__(self, name, check_complex(name, getattr(self, name)))
         if self.plus == 0 and self.minus == 0 and self.z == 0:
             raise ValueError("a collective jump needs a non-zero operator")
 

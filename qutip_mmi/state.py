@@ -9,7 +9,7 @@ import qutip
 
 from .dicke import (block_sizes, j_values, log_dim_j, n_from_num_dicke_states,
                     num_dicke_states)
-from .models import check_N
+from ._validation import check_N
 
 __all__ = ["PIState", "StateCheck"]
 

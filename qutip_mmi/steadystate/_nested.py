@@ -143,7 +143,7 @@ def _eliminate_independent(A, b, coords, axis, odd, leaf, threads, big_front,
 
 def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
     from threadpoolctl import threadpool_limits
-    from ._common import make_progress_bar
+    from .._resources import make_progress_bar
     n = A.shape[0]
     nodes = _dissect(np.arange(n), coords, _bandwidths(A, coords), leaf)
     # Renumber the points in elimination order: node k eliminates the

@@ -35,8 +35,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
 from ..state import PIState
-from ._common import ConvergenceWarning, SteadyStateError, available_memory, \
-    check_memory, finalize, limit_blas_threads, make_progress_bar, relative_residual
+from .._resources import available_memory, check_memory, limit_blas_threads, \
+    make_progress_bar
+from ._common import ConvergenceWarning, SteadyStateError, finalize, relative_residual
 from ._nested import grid_memory, grid_solve
 from .liouvillian import QLayout, assemble
 

@@ -18,8 +18,8 @@ import scipy.sparse as sp
 
 from ..dicke import block_sizes, num_dicke_states
 from ..state import PIState
-from ._common import SteadyStateError, check_memory, finalize, limit_blas_threads, \
-    relative_residual
+from .._resources import check_memory, limit_blas_threads
+from ._common import SteadyStateError, finalize, relative_residual
 
 __all__ = ["solve", "liouvillian", "PIQS_TOL"]
 

@@ -1,30 +1,17 @@
-"""The ``qutip-mmi`` command line: thin wrappers around the library.
-
-Subcommands register themselves in :data:`SUBCOMMANDS` (name -> (add_arguments,
-run)); other modules (mean field, sweeps, figures) add theirs the same way.
-"""
+"""``qutip-mmi steady``: one steady state and its I_M."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 import time
 
-__all__ = ["main", "SUBCOMMANDS"]
+from ..information import entropy, local_entropy, magnetization, mutual_information
+from ..models import LMG
+from ..steadystate import steady_state
 
-SUBCOMMANDS = {}
-
-
-def subcommand(name, help):
-    def register(pair):
-        add, run = pair
-        SUBCOMMANDS[name] = (help, add, run)
-        return pair
-    return register
+HELP = "steady state of the LMG model and its I_M"
 
 
-# ------------------------------------------------------------------ steady
 def _add_model_args(p, field=0.0, Gamma=1.0):
     p.add_argument("--exchange", type=float, default=3.0, help="calligraphic J (default 3)")
     p.add_argument("--field", type=float, default=field, help="transverse field h")
@@ -32,7 +19,7 @@ def _add_model_args(p, field=0.0, Gamma=1.0):
     p.add_argument("--gamma", type=float, default=1.0, help="local pumping rate")
 
 
-def _steady_args(p):
+def add_arguments(p):
     p.add_argument("--N", type=int, required=True, help="number of spins")
     _add_model_args(p)
     p.add_argument("--method", default="auto",
@@ -40,9 +27,7 @@ def _steady_args(p):
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _steady_run(args):
-    from . import (LMG, steady_state, mutual_information, entropy, magnetization,
-                   local_entropy)
+def run(args):
     model = LMG(args.N, exchange=args.exchange, field=args.field, Gamma=args.Gamma,
                 gamma=args.gamma)
     t0 = time.perf_counter()
@@ -75,41 +60,3 @@ def _steady_run(args):
     return 0
 
 
-subcommand("steady", "steady state of the LMG model and its I_M")((_steady_args, _steady_run))
-
-
-def _load_plugins():
-    # modules that register their own subcommands on import
-    import importlib
-    for mod in ("meanfield", "sweep", "figures", "groundstate"):
-        importlib.import_module(f"qutip_mmi.{mod}")
-
-
-def main(argv=None) -> int:
-    """Entry point of the ``qutip-mmi`` console script."""
-    _load_plugins()
-    parser = argparse.ArgumentParser(
-        prog="qutip-mmi",
-        description="Multipartite mutual information of permutation-invariant "
-                    "open quantum systems.")
-    parser.add_argument("--version", action="store_true", help="print the version")
-    sub = parser.add_subparsers(dest="command")
-    for name, (help, add, _) in SUBCOMMANDS.items():
-        add(sub.add_parser(name, help=help))
-    args = parser.parse_args(argv)
-    if args.version:
-        from . import __version__
-        print(f"qutip-mmi {__version__}")
-        return 0
-    if args.command is None:
-        parser.print_help()
-        return 2
-    try:
-        return SUBCOMMANDS[args.command][2](args) or 0
-    except (ValueError, TypeError, MemoryError) as exc:
-        print(f"qutip-mmi {args.command}: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
