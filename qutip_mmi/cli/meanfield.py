@@ -26,7 +26,7 @@ def run(args):
         warnings.simplefilter("always", MultipleAttractorsWarning)
         res = mmi_limit(model)
     out = {"exchange": args.exchange, "field": args.field, "Gamma": args.Gamma,
-           "gamma": args.gamma, **res.to_dict(), "seconds": res.seconds}
+           "gamma": args.gamma, **res.as_dict()}
     if args.json:
         print(json.dumps(out))
         return 0
