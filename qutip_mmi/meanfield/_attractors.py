@@ -27,6 +27,10 @@ from .results import MeanFieldResult, MultipleAttractorsWarning, _classify_multi
 
 @dataclass
 class _Attractor:
+    """One attractor found from one or more initial conditions (``count``):
+    its kind, averages (``avg`` = <x>, ``avg_S`` = <S>, ``S_avg`` = S(<x>)),
+    I/N (``mmi``) and its error, stability data and, for cycles, the orbit."""
+
     kind: str
     point: np.ndarray
     period: Optional[float] = None

@@ -294,7 +294,8 @@ class _UserFlow(_Flow):
 
     def excess(self, x):
         # negative eigenvalues of rho_xi, in units of the Bloch-vector scale
-        return -np.linalg.eigvalsh(_qudit_rho(np.asarray(x, float), self.d))[..., 0] * self.d
+        rho = _qudit_rho(np.asarray(x, float), self.d)
+        return -np.linalg.eigvalsh(rho)[..., 0] * self.d
 
     def default_initial_conditions(self):
         rng = np.random.default_rng(20250101)

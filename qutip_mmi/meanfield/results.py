@@ -182,8 +182,9 @@ class FloquetResult:
     Examples
     --------
     >>> fl = FloquetResult([1.0, 0.5, 0.25], 2.0, [0.0, 0.0, 1.0], 1e-5)
-    >>> fl
-    FloquetResult(period=2, multipliers=[1.  , 0.5 , 0.25], hyperbolic=True, attracting=True, tol=1e-05)
+    >>> fl  # doctest: +NORMALIZE_WHITESPACE
+    FloquetResult(period=2, multipliers=[1.  , 0.5 , 0.25], hyperbolic=True,
+                  attracting=True, tol=1e-05)
     >>> fl.as_dict()["multipliers"]
     [[1.0, 0.0], [0.5, 0.0], [0.25, 0.0]]
     """
