@@ -1,0 +1,267 @@
+"""
+Shift-invert operators for :func:`qutip_mmi.spectrum` (private).
+
+The Liouvillian maps Hermitian operators to Hermitian operators, so on the
+full reduced space (every q) it is the complexification of a real operator R
+acting on the real coordinates y of Hermitian operators: the q = 0 elements
+(real), then Re and Im of every q > 0 block (rho_{-q} = conj(rho_q)). R has
+the same eigenvalues as L, in conjugate pairs, and a real shift-invert
+(R - sigma)^-1 costs half the complex one. ``HermitianCoords`` builds R and
+maps vectors back; the solvers apply (A - sigma)^-1 by a sparse LU or by GMRES
+preconditioned with a forward block Gauss-Seidel sweep over q (exact sparse LU
+factors of the diagonal q blocks), the engine's steady-state machinery; the
+"deflated" inverse works at sigma = 0 on the traceless operators, where the
+steady state's eigenvalue 0 is removed exactly.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spl
+
+__all__ = ["HermitianCoords", "DirectSolver", "GmresSolver", "Deflated", "arnoldi"]
+
+
+class HermitianCoords:
+    """Real coordinates y of Hermitian vectors x on a layout with every q.
+
+    ``x = T y``; y lists the q = 0 elements, then for q = 1..N the real parts of
+    block q followed by its imaginary parts (block -q holds the conjugates, in
+    the same element order).
+    """
+
+    def __init__(self, layout):
+        self.layout = layout
+        qs = layout.qs
+        n_q = np.diff(layout.q_starts)
+        zero = int(np.flatnonzero(qs == 0)[0])
+        width = np.where(qs[zero:] == 0, 1, 2) * n_q[zero:]
+        self.block_starts = np.concatenate([[0], np.cumsum(width)]).astype(np.int64)
+        self.block_sizes = n_q[zero:]
+        self.size = int(self.block_starts[-1])
+        q = qs[layout.q_index]
+        aq = np.abs(q)
+        pos = np.arange(layout.size) - layout.q_starts[layout.q_index]
+        start = self.block_starts[aq]
+        self.re = start + pos
+        self.im = np.where(q != 0, start + self.block_sizes[aq] + pos, -1)
+        self.q = q
+        self.top = int(layout.q_starts[zero])  # first element with q >= 0
+        sign = np.where(q < 0, -1.0, 1.0)
+        rows = np.concatenate([np.arange(layout.size), np.flatnonzero(q != 0)])
+        cols = np.concatenate([self.re, self.im[q != 0]])
+        vals = np.concatenate([np.ones(layout.size), 1j * sign[q != 0]])
+        self.T = sp.csr_matrix((vals, (rows, cols)), shape=(layout.size, self.size))
+
+    def realify(self, Lt):
+        """R from the rows q >= 0 of L (``Lt``, all columns)."""
+        LT = (Lt @ self.T).tocsr()
+        q = self.q[self.top:]
+        re_rows = LT.real.tocsr()
+        im_rows = LT[np.flatnonzero(q > 0)].imag.tocsr()
+        order = np.empty(self.size, np.int64)
+        order[self.re[self.top:]] = np.arange(LT.shape[0])
+        order[self.im[self.top:][q > 0]] = LT.shape[0] + np.arange(int((q > 0).sum()))
+        R = sp.vstack([re_rows, im_rows], format="csr")[order]
+        R.eliminate_zeros()
+        return R
+
+    def to_full(self, w):
+        """x = T Re(w) + i T Im(w): the complex-linear extension of y -> x."""
+        w = np.asarray(w)
+        x = self.T @ w.real.astype(float)
+        if np.iscomplexobj(w):
+            x = x + 1j * (self.T @ w.imag.astype(float))
+        return x
+
+    def from_full(self, x):
+        """y of a Hermitian vector x (its q >= 0 elements)."""
+        y = np.empty(self.size)
+        top = slice(self.top, None)
+        y[self.re[top]] = x[top].real
+        sel = self.im[top] >= 0
+        y[self.im[top][sel]] = x[top][sel].imag
+        return y
+
+
+# ------------------------------------------------------------------ solvers
+def _shifted(A, sigma):
+    if sigma == 0:
+        return A.tocsr()
+    dtype = np.result_type(A.dtype, np.asarray(sigma).dtype)
+    return (A - sigma * sp.identity(A.shape[0], dtype=dtype, format="csr")).tocsr()
+
+
+def pin(A, k):
+    """A copy of A with row k replaced by e_k^T."""
+    A = A.tocsr(copy=True)
+    A.data[A.indptr[k]:A.indptr[k + 1]] = 0.0
+    A = A + sp.csr_matrix(([1.0], ([k], [k])), shape=A.shape)
+    A.eliminate_zeros()
+    return A.tocsr()
+
+
+def _splu(A):
+    return spl.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
+
+
+class DirectSolver:
+    """x = A^-1 b by one sparse LU (SuperLU)."""
+
+    method = "direct LU"
+
+    def __init__(self, A):
+        self.lu = _splu(A)
+        self.dtype = A.dtype
+        self.solves = 0
+        self.iterations = None
+
+    def __call__(self, b):
+        self.solves += 1
+        if np.iscomplexobj(b) and not np.iscomplexobj(self.lu.L.data):
+            return self.lu.solve(b.real) + 1j * self.lu.solve(b.imag)
+        return self.lu.solve(b.astype(self.dtype, copy=False))
+
+
+class _BlockGaussSeidel:
+    """Forward block Gauss-Seidel on A with diagonal-block solvers ``solves``."""
+
+    def __init__(self, A, starts, solves):
+        self.A = A
+        self.blocks = []
+        for a, b, solve in zip(starts[:-1], starts[1:], solves):
+            low = A[int(a):int(b)][:, :int(a)].tocsr() if a > 0 else None
+            if low is not None and low.nnz == 0:
+                low = None
+            self.blocks.append((slice(int(a), int(b)), low, solve))
+
+    def apply(self, r):
+        r = np.asarray(r).ravel()
+        y = np.empty_like(r)
+        for sl, low, solve in self.blocks:
+            rhs = r[sl] if low is None else r[sl] - low @ y[:sl.start]
+            y[sl] = solve(rhs)
+        return y
+
+
+def _real_pair_solve(lu, n):
+    """Solve on [Re; Im] of a complex block with its complex LU factor."""
+    def solve(rhs):
+        z = lu.solve((rhs[:n] + 1j * rhs[n:]).astype(complex))
+        return np.concatenate([z.real, z.imag])
+    return solve
+
+
+def _plain_solve(lu, real_out):
+    def solve(rhs):
+        if real_out:
+            if np.iscomplexobj(lu.L.data):
+                return lu.solve(rhs.astype(complex)).real
+            return lu.solve(rhs.astype(float))
+        return lu.solve(rhs.astype(complex))
+    return solve
+
+
+def _factor(B):
+    try:
+        return _splu(B)
+    except RuntimeError:
+        # a singular diagonal block: a slightly shifted factor still preconditions
+        shift = 1e-8 * max(float(abs(B).sum(axis=1).max()), 1.0)
+        return _splu(B - shift * sp.identity(B.shape[0], format="csr"))
+
+
+class GmresSolver:
+    """x = A^-1 b by GMRES, preconditioned by block Gauss-Seidel over q.
+
+    ``A`` is the system in y coordinates (``coords`` given, real) or on the
+    complex layout with every q (``coords`` None); ``diag_blocks(q)`` returns
+    the complex diagonal block of q of the (shifted, pinned) system.
+    """
+
+    method = "GMRES + block Gauss-Seidel"
+
+    def __init__(self, A, layout, diag_blocks, coords=None, tol=1e-12, restart=60,
+                 maxiter=20):
+        self.A = A
+        self.tol, self.restart, self.maxiter = tol, restart, maxiter
+        self.solves = 0
+        self.iterations = 0
+        solves = []
+        if coords is not None:
+            starts = coords.block_starts
+            for q, n in enumerate(coords.block_sizes):
+                lu = _factor(diag_blocks(q))
+                solves.append(_plain_solve(lu, True) if q == 0
+                              else _real_pair_solve(lu, int(n)))
+        else:
+            starts = layout.q_starts
+            for q in layout.qs:
+                solves.append(_plain_solve(_factor(diag_blocks(int(q))), False))
+        self.gs = _BlockGaussSeidel(A, starts, solves)
+        self.M = spl.LinearOperator(A.shape, matvec=self.gs.apply, dtype=A.dtype)
+        self.norm = float(abs(A).sum(axis=1).max())
+        self.worst = 0.0
+
+    def __call__(self, b):
+        self.solves += 1
+        count = [0]
+
+        def cb(_):
+            count[0] += 1
+
+        nb = np.abs(b).max()
+        if nb == 0:
+            return np.zeros_like(b)
+        x = None
+        for round_ in range(3):
+            x, _ = spl.gmres(self.A, b, x0=x, rtol=self.tol * 1e-2 ** round_, atol=0.0,
+                             restart=self.restart, maxiter=self.maxiter, M=self.M,
+                             callback=cb, callback_type="pr_norm")
+            res = np.abs(self.A @ x - b).max() / max(nb, np.abs(x).max() * self.norm)
+            if res <= self.tol:
+                break
+        self.iterations += count[0]
+        self.worst = max(self.worst, float(res))
+        return x
+
+
+class Deflated:
+    """The inverse of A on its range, at sigma = 0, with the steady state removed.
+
+    ``A`` has the single null vector ``rho`` (normalized, trace ``t . rho`` = 1)
+    and the left null vector ``t`` (the trace: ones on the diagonal elements).
+    ``pinned_solve`` solves the system whose row ``k0`` is replaced by e_k0^T. For
+    b, the projected b' = b - rho (t . b) is in the range of A; the pinned solve
+    gives one preimage (its k0 element 0), projected again onto the traceless
+    operators. Every eigenvector of A with eigenvalue lambda != 0 is traceless
+    and is mapped to itself / lambda; rho is mapped to 0.
+    """
+
+    def __init__(self, pinned_solve, k0, rho, diag):
+        self.solve = pinned_solve
+        self.k0 = k0
+        self.rho = rho
+        self.diag = diag
+
+    def __call__(self, b):
+        b = b - self.rho * b[self.diag].sum()
+        b[self.k0] = 0.0
+        x = self.solve(b)
+        return x - self.rho * x[self.diag].sum()
+
+
+def arnoldi(op, n, dtype, nev, ncv=None, v0=None, tol=0.0, maxiter=None):
+    """Largest-magnitude eigenpairs (mu, vectors) of the linear map ``op`` (ARPACK)."""
+    OP = spl.LinearOperator((n, n), matvec=op, dtype=dtype)
+    if ncv is None:
+        ncv = min(n, max(2 * nev + 1, 20))
+    with warnings.catch_warnings():
+        # ARPACK's complex-mode cast warnings are not the caller's concern
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        mu, vecs = spl.eigs(OP, k=nev, which="LM", ncv=ncv, v0=v0, tol=tol,
+                            maxiter=maxiter or max(300, 10 * n))
+    return mu, vecs
