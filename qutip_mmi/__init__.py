@@ -25,6 +25,7 @@ from . import meanfield
 from .groundstate import ground_state_mmi, GroundStateResult
 from .sweep import sweep, SweepResult  # note: the function shadows the submodule name
 from .figures import extrapolate
+from .spectrum import spectrum, SpectrumResult
 
 __all__ = [
     "__version__", "about",
@@ -35,6 +36,7 @@ __all__ = [
     "steady_state", "BlockSolver", "SolverInfo", "SteadyStateError",
     "ConvergenceWarning", "exact", "meanfield",
     "ground_state_mmi", "GroundStateResult", "sweep", "SweepResult", "extrapolate",
+    "spectrum", "SpectrumResult",
 ]
 
 

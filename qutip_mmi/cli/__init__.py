@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "meanfield": "meanfield",
     "groundstate": "groundstate",
     "figure": "figures",
+    "spectrum": "spectrum",
 }
 
 
