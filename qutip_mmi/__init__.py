@@ -23,9 +23,12 @@ from .steadystate import (steady_state, BlockSolver, SolverInfo, SteadyStateErro
 from . import exact
 from . import meanfield
 from .groundstate import ground_state_mmi, GroundStateResult
-from .sweep import sweep, SweepResult  # note: the function shadows the submodule name
+from . import sweep  # the module, callable as its function sweep.sweep
+from .sweep import SweepResult
 from .figures import extrapolate
 from .spectrum import spectrum, SpectrumResult
+from . import evolve  # the module, callable as its function evolve.evolve
+from .evolve import EvolveResult
 
 __all__ = [
     "__version__", "about",
@@ -36,7 +39,7 @@ __all__ = [
     "steady_state", "BlockSolver", "SolverInfo", "SteadyStateError",
     "ConvergenceWarning", "exact", "meanfield",
     "ground_state_mmi", "GroundStateResult", "sweep", "SweepResult", "extrapolate",
-    "spectrum", "SpectrumResult",
+    "spectrum", "SpectrumResult", "evolve", "EvolveResult",
 ]
 
 

@@ -11,7 +11,7 @@ import os
 import warnings
 
 __all__ = ["available_memory", "check_memory", "limit_blas_threads",
-           "progress_bar_name", "make_progress_bar"]
+           "progress_bar_name", "make_progress_bar", "resolve_progress_bar"]
 
 
 def available_memory() -> int:
@@ -77,6 +77,17 @@ def progress_bar_name(progress_bar):
         raise ValueError(f"unknown progress_bar {progress_bar!r}; choose None, True or "
                          f"one of {sorted(k for k in progress_bars if isinstance(k, str))}")
     return progress_bar
+
+
+def resolve_progress_bar(progress_bar, options):
+    """The progress bar of an entry point that takes it both as a keyword and as
+    ``options["progress_bar"]`` (QuTiP solvers use the option): the keyword
+    wins where both are given and differ (``ValueError``)."""
+    in_options = options.get("progress_bar") if options else None
+    if progress_bar is not None and in_options is not None and progress_bar != in_options:
+        raise ValueError("progress_bar given both as a keyword and in options, "
+                         "with different values")
+    return progress_bar if progress_bar is not None else in_options
 
 
 def make_progress_bar(progress_bar, total, **kwargs):

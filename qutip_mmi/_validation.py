@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["check_N", "check_real", "check_rate", "check_complex", "check_options"]
+__all__ = ["check_N", "check_real", "check_rate", "check_complex", "check_options",
+           "check_option_keys"]
 
 
 def check_N(N) -> int:
@@ -76,14 +77,22 @@ def check_options(options, defaults: dict, where: str) -> dict:
     ...
     KeyError: "f: unknown option(s) ['tolerance']; valid options are ['tol']"
     """
+    check_option_keys(options, defaults, where)
+    out = dict(defaults)
+    out.update(options or {})
+    return out
+
+
+def check_option_keys(options, valid, where: str) -> dict:
+    """``dict(options)`` after checking that every key is in ``valid``
+    (``KeyError`` naming the valid ones otherwise); for routes whose defaults
+    depend on the problem."""
     if options is None:
-        return dict(defaults)
+        return {}
     if not isinstance(options, dict):
         raise TypeError(f"{where}: options must be a dict, got {type(options).__name__}")
-    unknown = sorted(set(options) - set(defaults))
+    unknown = sorted(set(options) - set(valid))
     if unknown:
         raise KeyError(f"{where}: unknown option(s) {unknown}; valid options are "
-                       f"{sorted(defaults)}")
-    out = dict(defaults)
-    out.update(options)
-    return out
+                       f"{sorted(valid)}")
+    return dict(options)

@@ -263,15 +263,6 @@ class PIModel:
         H = self.hamiltonian_operator(jx, jy, jz)
         return H if self.hamiltonian else 0 * jz
 
-    def liouvillian(self):
-        """The Liouvillian ``Qobj`` of the piqs route (nds^2 Dicke space).
-
-        The fast engine's float64 reduced Liouvillian is
-        :func:`qutip_mmi.steadystate.liouvillian.assemble`.
-        """
-        from .steadystate.piqs_route import liouvillian
-        return liouvillian(self)
-
     def dicke(self):
         """The :class:`qutip.piqs.Dicke` object of this model, plus extra collective
         dissipators that piqs has no keyword for (returned as Qobj jump operators).
@@ -305,6 +296,10 @@ class PIModel:
                 "hamiltonian is not Hermitian: add the reversed-order partner of "
                 "each mixed monomial (e.g. 'xz' together with 'zx')"
             )
+
+    def __hash__(self):
+        # the Hamiltonian is a dict: hash the JSON-friendly parameters instead
+        return hash((self.name, repr(self.parameters)))
 
     def __repr__(self):
         return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self._repr_items())})"

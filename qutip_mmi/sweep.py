@@ -17,12 +17,16 @@ import itertools
 import json
 import numbers
 import os
+import sys
 import threading
-import time
+import types
 
 import numpy as np
 
-from ._resources import progress_bar_name
+from ._resources import progress_bar_name, resolve_progress_bar
+from ._validation import check_N, check_option_keys
+from .information import entropy, local_entropy, magnetization, mutual_information
+from .steadystate import METHODS, BlockSolver, resolve_method, steady_state
 
 __all__ = ["sweep", "SweepResult", "MAPS", "RESULT_COLUMNS"]
 
@@ -166,7 +170,6 @@ def _fmt(v):
 # ------------------------------------------------------------------ points
 def _normalize_value(name, value):
     if name == "N":
-        from ._validation import check_N
         return check_N(value)
     if isinstance(value, np.generic):
         value = value.item()
@@ -195,23 +198,15 @@ def _key(params) -> str:
     return json.dumps(params, sort_keys=True)
 
 
-def _resolve_method(model, method):
-    if method == "auto":
-        return "rates" if model.conserves_excitations() else "blocks"
-    return method
-
-
-def _measure(model, rho, seconds):
-    from .information import entropy, local_entropy, magnetization, mutual_information
+def _measure(model, rho):
     mmi = float(mutual_information(rho))
     mx, my, mz = (float(v) for v in magnetization(rho))
-    info = getattr(rho, "info", None)
+    info = rho.info
     return {
         "mmi": mmi, "mmi_per_unit": mmi / model.N, "entropy": float(entropy(rho)),
         "local_entropy": float(local_entropy(rho)), "mx": mx, "my": my, "mz": mz,
-        "residual": float(info.residual) if info is not None else float("nan"),
-        "seconds": float(info.seconds) if info is not None else float(seconds),
-        "method": info.method if info is not None else None,
+        "residual": float(info.residual), "seconds": float(info.seconds),
+        "method": info.method,
     }
 
 
@@ -221,30 +216,23 @@ def _solve_point(task):
     Module level (picklable). Returns ``(index, results dict)``.
     """
     index, model, method, solver_options = task
-    from .steadystate import steady_state
-    t0 = time.perf_counter()
     rho = steady_state(model, method=method, options=solver_options)
-    out = _measure(model, rho, time.perf_counter() - t0)
-    if out["method"] is None:
-        out["method"] = _resolve_method(model, method)
-    return index, out
+    return index, _measure(model, rho)
 
 
 class _SerialSolver:
     """Serial task with a shared :class:`BlockSolver` (warm starts)."""
 
     def __init__(self, method, solver_options):
-        from .steadystate import BlockSolver
         self.method = method
         self.solver = BlockSolver(solver_options)
 
     def __call__(self, task):
         index, model, method, solver_options = task
-        if _resolve_method(model, method) != "blocks":
+        if resolve_method(model, method) != "blocks":
             return _solve_point(task)
-        t0 = time.perf_counter()
         rho = self.solver.solve(model)
-        return index, _measure(model, rho, time.perf_counter() - t0)
+        return index, _measure(model, rho)
 
 
 # ------------------------------------------------------------------- store
@@ -370,7 +358,8 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
         ``"map_kw"``: passed to the map (``num_cpus``, ``timeout``,
         ``fail_fast``; for "mpi" ``num_cpus`` defaults to the MPI world size
         minus one); ``"progress_kwargs"``: passed to the progress bar;
-        ``"fsync"`` (default True).
+        ``"fsync"`` (default True); ``"progress_bar"`` (the same as the
+        keyword). Unknown keys raise ``KeyError`` naming the valid ones.
 
     Returns
     -------
@@ -396,20 +385,18 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
     ['Gamma', 'N', 'exchange', 'field', 'gamma']
     """
     from .models import PIModel
-    from .steadystate import METHODS
     from .version import __version__
     if not isinstance(model, PIModel):
         raise TypeError(f"model must be a PIModel (e.g. qutip_mmi.LMG), got "
                         f"{type(model).__name__}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
-    options = dict(options or {})
-    unknown = set(options) - {"solver", "warm_start", "map_kw", "progress_kwargs", "fsync"}
-    if unknown:
-        raise ValueError(f"unknown sweep option(s) {sorted(unknown)}")
+    options = check_option_keys(options, ("solver", "warm_start", "map_kw",
+                                          "progress_kwargs", "fsync", "progress_bar"),
+                                "sweep")
     solver_options = dict(options.get("solver") or {})
     map_fn = _map_function(map)
-    progress = progress_bar_name(progress_bar)
+    progress = progress_bar_name(resolve_progress_bar(progress_bar, options))
     names, points = _grid(parameters)
     base_params = model.parameters
     bad = [n for n in names if n not in base_params]
@@ -485,3 +472,14 @@ def _mpi_workers():
         return max(MPI.COMM_WORLD.Get_size() - 1, 1)
     except ImportError:  # mpi_pmap raises its own ImportError
         return 1
+
+
+class _CallableModule(types.ModuleType):
+    """``qutip_mmi.sweep`` is this module and, called, its function :func:`sweep`
+    (``qm.sweep(model, grid)`` and ``import qutip_mmi.sweep`` both work)."""
+
+    def __call__(self, *args, **kwargs):
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

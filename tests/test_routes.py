@@ -192,7 +192,7 @@ def test_memory_estimate_refuses_before_allocating():
 def test_block_engine_shortens_gmres_restart_when_memory_is_tight(monkeypatch):
     from qutip_mmi.steadystate import blocks
     N = 12
-    tight = 0.5 * (blocks.memory_estimate(N, False, 60) + blocks.memory_estimate(N, False, 30))
+    tight = 0.5 * (blocks.blocks_memory(N, 60) + blocks.blocks_memory(N, 30))
     monkeypatch.setattr(blocks, "available_memory", lambda: tight)
     st = qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks")
     assert st.info.extra["restart"] == 30

@@ -163,7 +163,7 @@ def test_progress_bar(capsys):
     ({"parameters": {"Gamma": [1.0]}, "map": "threads"}, ValueError, "map"),
     ({"parameters": {"nope": [1.0]}}, ValueError, "nope"),
     ({"parameters": {"Gamma": [1.0]}, "method": "magic"}, ValueError, "method"),
-    ({"parameters": {"Gamma": [1.0]}, "options": {"bogus": 1}}, ValueError, "bogus"),
+    ({"parameters": {"Gamma": [1.0]}, "options": {"bogus": 1}}, KeyError, "bogus"),
     ({"parameters": {}}, TypeError, "parameters"),
     ({"parameters": {"N": [2.5]}}, ValueError, "N"),
     ({"parameters": {"Gamma": [-1.0]}}, ValueError, "Gamma"),

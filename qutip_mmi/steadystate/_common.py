@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SolverInfo", "SteadyStateError", "ConvergenceWarning", "relative_residual",
+#: Default acceptance bound of the engine routes on residual, trace, Hermiticity
+#: and negativity.
+ENGINE_TOL = 1e-10
+
+__all__ = ["ENGINE_TOL", "check_unique", "SolverInfo", "SteadyStateError", "ConvergenceWarning", "relative_residual",
            "finalize", "finalize_full"]
 
 
@@ -61,6 +65,25 @@ class SolverInfo:
         return (f"SolverInfo(method={self.method!r}, residual={self.residual:.2e}, "
                 f"trace-1={self.trace - 1:.1e}, hermiticity={self.hermiticity:.1e}, "
                 f"min_eigenvalue={self.min_eigenvalue:.1e}, seconds={self.seconds:.3g}{it})")
+
+
+def check_unique(model):
+    """Raise :class:`SteadyStateError` where the steady state is not unique.
+
+    Without any dissipator every eigenstate of H is stationary; without a local
+    process (N > 1) every total spin J is conserved, one steady state per J
+    block. Every route calls this before solving.
+    """
+    local = any(model.local_rates.values())
+    if not local and not model.collective:
+        raise SteadyStateError(
+            "the model has no dissipator (no collective jump, no local rate): every "
+            "eigenstate of H is stationary and the steady state is not unique")
+    if model.N > 1 and not local:
+        raise SteadyStateError(
+            "the model has no local process, so every total spin J is conserved and "
+            "the steady state is not unique (one per J block); add a local rate "
+            "(emission, pumping or dephasing)")
 
 
 def relative_residual(L, x) -> float:

@@ -1,14 +1,8 @@
 """
-The fast engine: steady states on the reduced block space in float64.
+The block route: steady states on the reduced block space in float64.
 
-``rates``: models whose terms all conserve q = m - m' (U(1) symmetry, detected
-from the model) have a diagonal steady state; the q = 0 block of the reduced
-Liouvillian is the rate matrix of eqs. (29)-(30) on the p_{J,m}
-(~N^2/4 real unknowns), solved directly: a sparse LU (SuperLU) for small
-systems, multifrontal nested dissection on the (J, m) grid (``_nested``) for
-large ones, where it is faster and needs far less memory.
-
-``blocks``: everything else. The q-conserving part L0 of the Liouvillian is
+Models without U(1) symmetry (the rate equations of :mod:`.rates` cover
+the others). The q-conserving part L0 of the Liouvillian is
 block diagonal in q; only Hamiltonian or jump terms that change m by different
 amounts (h Jx for LMG) couple neighbouring q blocks. The blocks with q < 0 are
 the complex conjugates of those with q > 0 (Hermiticity of rho), so only the
@@ -17,11 +11,8 @@ populations, Re and Im of each q > 0 block: ``_HermitianReduction``). We solve
 them by restarted GMRES preconditioned with a block Gauss-Seidel sweep over
 q = 0..N that uses exact sparse LU factors of the diagonal blocks.
 
-Normalization: one equation of a diagonal element is replaced by pinning that
-element (a sparse row, unlike the dense trace row which destroys the sparsity
-of the LU factors); the solution is then divided by its trace. The pinned
-element is chosen where the population is large (a second pass re-pins if the
-first guess had little weight).
+Normalization by pinning one population (:mod:`._pinning`), chosen where the
+population is large (a second pass re-pins if the first guess had little weight).
 """
 
 from __future__ import annotations
@@ -30,218 +21,40 @@ import time
 import warnings
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
 from ..state import PIState
+from .._validation import check_option_keys
 from .._resources import available_memory, check_memory, limit_blas_threads, \
     make_progress_bar
-from ._common import ConvergenceWarning, SteadyStateError, finalize, relative_residual
-from ._nested import grid_memory, grid_solve
-from .liouvillian import QLayout, assemble
+from ._common import ENGINE_TOL, ConvergenceWarning, SteadyStateError, check_unique, finalize, \
+    relative_residual
+from ._pinning import guess_weights, pin_candidates, pin_row_in_place, pin_system, \
+    pinned_solve
+from .liouvillian import QLayout, assemble, state_from_vector, vector_from_state
 
-__all__ = ["solve_rates", "solve_blocks", "BlockSolver", "memory_estimate"]
+__all__ = ["solve_blocks", "BlockSolver", "blocks_memory", "OPTIONS"]
 
-#: Default acceptance bound on residual, trace, Hermiticity and negativity.
-ENGINE_TOL = 1e-10
-
-
-#: Rate systems with more unknowns than this use nested dissection.
-NESTED_MIN = 400_000
+#: Valid option keys of the block route (see :class:`BlockSolver`).
+OPTIONS = ("tol", "x0", "restart", "maxiter", "gmres_tol", "refinements",
+           "refactor_iterations", "direct_max", "progress_bar", "force_memory",
+           "blas_threads")
 
 
-def memory_estimate(N, diagonal_only: bool, restart: int = 60) -> float:
-    """Rough peak bytes of the engine (assembly + factors + Krylov basis).
+def blocks_memory(N, restart: int = 60) -> float:
+    """Rough peak bytes of the block engine (assembly + factors + Krylov basis).
 
     Calibrated on this package's runs (benchmarks/RESULTS.md), with a 20 %
-    margin for the blocks: rates 0.92, 3.2 and 12.6 GB at N = 1600, 3200, 6400
-    (estimates 0.86, 3.1, 12.7); blocks 1.05, 7.7-9.5 and 19.8-21.0 GiB at
-    N = 160, 320, 400 (estimates 1.6, 10.9, 21.6). ``restart`` is the GMRES
-    restart length of the blocks (its Krylov basis).
+    margin: 1.05, 7.7-9.5 and 19.8-21.0 GiB at N = 160, 320, 400 (estimates
+    1.6, 10.9, 21.6). ``restart`` is the GMRES restart length (its Krylov basis).
     """
-    n_diag = (N / 2 + 1) ** 2
-    if diagonal_only:
-        if n_diag > NESTED_MIN:
-            return grid_memory(n_diag) + 200.0 * n_diag + 2e8
-        return 400.0 * n_diag * max(np.log2(n_diag), 1.0) / 8 + 2e8
     n_all = (N + 1) * (N + 2) * (N + 3) / 6.0     # unknowns of the q >= 0 system
     fill = 0.5 * N ** 3 * max(np.log2(N), 1.0)    # LU entries of the q >= 0 blocks
     # factors + (system, reduction, preconditioner) + Krylov basis and workspace
     return 1.2 * (24.0 * fill + 583.0 * n_all + 8.0 * n_all * (restart + 12)) + 3e8
 
 
-def _pin_row_in_place(A, k):
-    """Set row k of the CSR matrix A to e_k^T in place, if A stores (k, k).
-
-    Returns the row's old values (to undo the pin), or None when the diagonal
-    entry is not stored and nothing was changed.
-    """
-    start, stop = A.indptr[k], A.indptr[k + 1]
-    on_diagonal = np.flatnonzero(A.indices[start:stop] == k)
-    if not on_diagonal.size:
-        return None
-    saved = A.data[start:stop].copy()
-    A.data[start:stop] = 0.0
-    A.data[start + on_diagonal[0]] = 1.0
-    return saved
-
-
-def _pin_system(A, k0):
-    """A copy of A with row k0 replaced by e_{k0}^T (keeps A sparse)."""
-    A = A.tocsr(copy=True)
-    if _pin_row_in_place(A, k0) is None:  # no stored diagonal: a sparse sum
-        A.data[A.indptr[k0]:A.indptr[k0 + 1]] = 0.0
-        A = A + sp.csr_matrix(([1.0], ([k0], [k0])), shape=A.shape)
-    A.eliminate_zeros()
-    return A
-
-
-def _to_state(N, layout, x):
-    """PIState from a solution vector on ``layout`` (normalized by its trace)."""
-    x = x / x[layout.m == layout.mp].sum().real
-    r = np.rint(layout.j - layout.m).astype(np.int64)
-    groups = layout.j_groups()
-    if len(layout.qs) == 1 and layout.qs[0] == 0:  # diagonal: store p_{J,m} only
-        blocks = [np.zeros(int(round(2 * j)) + 1) for j in layout.js]
-        for blk, sel in zip(blocks, groups):
-            blk[r[sel]] = x[sel].real
-        return PIState(N, blocks)
-    c = np.rint(layout.j - layout.mp).astype(np.int64)
-    blocks = [np.zeros((int(round(2 * j)) + 1,) * 2, complex) for j in layout.js]
-    for blk, sel in zip(blocks, groups):
-        blk[r[sel], c[sel]] = x[sel]
-    return PIState(N, blocks)
-
-
-# ------------------------------------------------------------------- rates
-def solve_rates(model, options=None) -> PIState:
-    """Diagonal steady state of a q-conserving model (rate equations).
-
-    Options: ``tol`` (acceptance, default 1e-10), ``force_memory``,
-    ``blas_threads`` (default 1; the nested-dissection solver gives them to its
-    largest dense fronts only), ``pin`` (index of the pinned element),
-    ``linear_solver`` ("auto", "superlu" or "nested"; auto takes nested
-    dissection above 400 000 unknowns), ``progress_bar`` (QuTiP's, for the
-    nested-dissection solve).
-    """
-    options = dict(options or {})
-    if not model.conserves_excitations():
-        raise ValueError("method='rates' needs a model whose steady state is diagonal "
-                         "(all terms conserve Jz); use method='blocks'")
-    N = model.N
-    check_memory(memory_estimate(N, True), f"the rate equations at N={N}",
-                 options.get("force_memory", False))
-    t0 = time.perf_counter()
-    layout = QLayout(N, [0])
-    L = assemble(model, layout)
-    if L.nnz and np.abs(L.data.imag).max() > 0:
-        raise SteadyStateError("rate matrix is not real: the model is not q-conserving")
-    W = L.real.tocsr()
-    candidates = [options["pin"]] if "pin" in options else _pin_candidates(W)
-    solver = options.get("linear_solver", "auto")
-    if solver not in ("auto", "superlu", "nested"):
-        raise ValueError(f"linear_solver must be 'auto', 'superlu' or 'nested', "
-                         f"got {solver!r}")
-    if solver == "auto":
-        solver = "nested" if layout.size > NESTED_MIN else "superlu"
-    grid = None
-    if solver == "nested":
-        grid = (np.rint(N / 2 - layout.j).astype(np.int64),
-                np.rint(layout.m + N / 2).astype(np.int64),
-                options.get("blas_threads", 1), options.get("progress_bar"))
-    with limit_blas_threads(options.get("blas_threads", 1)):
-        x, k0, stored = _pinned_solve(W, candidates, grid)
-        passes = 1
-        best = int(np.argmax(np.abs(x)))
-        if abs(x[k0]) < 1e-200 * abs(x[best]):
-            # The direct solve gives x = p / p_k0 accurately even for a pinned
-            # weight of 1e-15 of the largest (checked: I_M agrees to 1e-16
-            # relative with a re-pinned solve at N = 1600); only a pinned weight
-            # near underflow needs a second pass.
-            x, k0, stored = _pinned_solve(W, [best], grid)
-            passes = 2
-    if not np.isfinite(x).all():
-        raise SteadyStateError("rate equations: the solve produced NaN/inf "
-                               "(singular rate matrix: is the steady state unique?)")
-    seconds = time.perf_counter() - t0
-    x = x / x.sum()
-    residual = relative_residual(W, x)
-    state = _to_state(N, layout, x)
-    return finalize(state, "rates", residual, seconds, options.get("tol", ENGINE_TOL),
-                    unknowns=layout.size, linear_solver=solver, factor_entries=stored,
-                    passes=passes)
-
-
-def _guess_weights(W, steps=60):
-    """Weights after some steps of the uniformised dynamics from a flat start."""
-    d = -W.diagonal().real
-    lam = d.max() * 1.05 if d.size and d.max() > 0 else 1.0
-    p = np.full(W.shape[0], 1.0 / W.shape[0])
-    for _ in range(steps):
-        p = p + (W @ p).real / lam
-    return p
-
-
-def _pinned_solve(W, candidates, grid=None):
-    """Solve W x = 0 pinned at the first candidate for which the system is regular.
-
-    Pinning an element whose stationary weight is exactly zero (a transient
-    state) makes the pinned matrix singular; the next candidate is tried.
-    ``grid = (coord0, coord1, threads, progress_bar)`` selects the
-    nested-dissection solver.
-    Returns (x, k0, number of stored factor entries).
-    """
-    last = None
-    for k0 in candidates:
-        k0 = int(k0)
-        rhs = np.zeros(W.shape[0], W.dtype)
-        rhs[k0] = 1.0
-        A = _pin_system(W, k0)
-        try:
-            if grid is None:
-                lu = spl.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
-                x, stored = lu.solve(rhs), int(lu.L.nnz + lu.U.nnz)
-            else:
-                with warnings.catch_warnings():
-                    # ill-conditioned fronts are judged by the final residual
-                    warnings.simplefilter("ignore", sla.LinAlgWarning)
-                    x, stored = grid_solve(A, rhs, grid[:2], threads=grid[2],
-                                           progress_bar=grid[3])
-        except (RuntimeError, np.linalg.LinAlgError) as exc:  # exactly singular
-            last = exc
-            continue
-        if np.isfinite(x).all():
-            return x, k0, stored
-    raise SteadyStateError("the Liouvillian is singular for every pinned element tried "
-                           f"({last}): is the steady state unique?")
-
-
-def _pin_candidates(W, count=6):
-    """Elements to pin, taken from the closed communicating class of W's graph.
-
-    A stationary state has weight only on closed (recurrent) classes of the
-    transition graph (edge j -> i where W[i, j] != 0); pinning a transient element
-    makes the system singular. Several closed classes mean several steady states.
-    """
-    from scipy.sparse.csgraph import connected_components
-    coo = sp.coo_matrix(W)
-    off = (coo.row != coo.col) & (coo.data != 0)
-    rows, cols = coo.row[off], coo.col[off]
-    graph = sp.csr_matrix((np.ones(rows.size), (cols, rows)), shape=W.shape)
-    ncomp, labels = connected_components(graph, directed=True, connection="strong")
-    leaky = np.zeros(ncomp, bool)
-    leaky[labels[cols[labels[rows] != labels[cols]]]] = True
-    closed = np.flatnonzero(~leaky)
-    if closed.size > 1:
-        raise SteadyStateError(f"the dynamics has {closed.size} closed classes: the "
-                               "steady state is not unique")
-    members = np.flatnonzero(labels == closed[0])
-    p = _guess_weights(W)
-    return members[np.argsort(-p[members])][:count]
-
-
-# ------------------------------------------------------------------ blocks
 class BlockSolver:
     """Reusable GMRES + block Gauss-Seidel solver for a sequence of models.
 
@@ -276,7 +89,7 @@ class BlockSolver:
     """
 
     def __init__(self, options=None):
-        self.options = dict(options or {})
+        self.options = check_option_keys(options, OPTIONS, "BlockSolver")
         self._N = None
         self._factors = None
         self._x = None
@@ -285,15 +98,16 @@ class BlockSolver:
 
     # ----------------------------------------------------------------
     def solve(self, model, options=None) -> PIState:
-        opts = {**self.options, **dict(options or {})}
+        opts = {**self.options, **check_option_keys(options, OPTIONS, "BlockSolver.solve")}
+        check_unique(model)
         N = model.N
         if "restart" not in opts:
             # a shorter GMRES restart (smaller Krylov basis) where 60 would not fit
             opts["restart"] = 60
-            if memory_estimate(N, False, 60) > available_memory() >= \
-                    memory_estimate(N, False, 30):
+            if blocks_memory(N, 60) > available_memory() >= \
+                    blocks_memory(N, 30):
                 opts["restart"] = 30
-        check_memory(memory_estimate(N, False, opts["restart"]),
+        check_memory(blocks_memory(N, opts["restart"]),
                      f"the block engine at N={N}", opts.get("force_memory", False))
         t0 = time.perf_counter()
         layout = QLayout(N, range(-N, N + 1))
@@ -304,7 +118,7 @@ class BlockSolver:
             self._N, self._factors, self._x, self._k0 = N, None, None, None
         x0 = opts.get("x0", self._x)
         if isinstance(x0, PIState):
-            x0 = _vector_on(layout, x0)
+            x0 = vector_from_state(layout, x0)
         k0 = self._pin_from(red, x0, Lt)
         tol = opts.get("tol", ENGINE_TOL)
         with limit_blas_threads(opts.get("blas_threads", 1)):
@@ -322,7 +136,7 @@ class BlockSolver:
         x = x / x[diag].sum()
         residual = relative_residual(Lt, x)  # = that of all rows (conjugates)
         self._x, self._k0 = x, k0
-        state = _to_state(N, layout, x)
+        state = state_from_vector(N, layout, x)
         return finalize(state, "blocks", residual, seconds, tol, iterations=its,
                         unknowns=layout.size, refactorized=factored,
                         restart=opts["restart"])
@@ -341,9 +155,9 @@ class BlockSolver:
         if np.abs(W.data.imag).max(initial=0) == 0:
             W = W.real
         try:
-            x, _, _ = _pinned_solve(W, _pin_candidates(W))
+            x, _, _ = pinned_solve(W, pin_candidates(W))
         except SteadyStateError:  # the q = 0 part alone is degenerate: use the guess
-            x = _guess_weights(W)
+            x = guess_weights(W)
         return int(sl.start + np.argmax(np.abs(x)))
 
     @staticmethod
@@ -358,7 +172,7 @@ class BlockSolver:
             sl = red.layout.q_slice(q)
             B = red.diagonal_block(Lt, q)
             if q == 0:
-                B = _pin_system(B, k0 - sl.start)
+                B = pin_system(B, k0 - sl.start)
                 if np.abs(B.data.imag).max(initial=0) == 0:
                     B = B.real
             try:
@@ -435,7 +249,7 @@ class BlockSolver:
                           f"residual {res:.2e}; solving directly", ConvergenceWarning,
                           stacklevel=3)
             order = np.argsort(-np.abs(x) * (layout.m == layout.mp))
-            xd, _, _ = _pinned_solve(assemble(model, layout), [k0] + list(order[:5]))
+            xd, _, _ = pinned_solve(assemble(model, layout), [k0] + list(order[:5]))
             return xd, count[0], factored
         if res > target:
             warnings.warn(f"GMRES stopped after {count[0]} iterations with relative "
@@ -522,9 +336,9 @@ class _HermitianReduction:
             old, saved = self._pin
             R.data[R.indptr[old]:R.indptr[old + 1]] = saved
             self._pin = None
-        saved = _pin_row_in_place(R, k)
+        saved = pin_row_in_place(R, k)
         if saved is None:  # no stored diagonal (a population without decay)
-            return _pin_system(R, k)
+            return pin_system(R, k)
         self._pin = (k, saved)
         return R
 
@@ -605,18 +419,6 @@ class _GaussSeidel:
     def operator(self):
         n = self.red.size
         return spl.LinearOperator((n, n), matvec=self.apply, dtype=float)
-
-
-def _vector_on(layout, state: PIState):
-    out = np.zeros(layout.size, complex)
-    r = np.rint(layout.j - layout.m).astype(np.int64)
-    c = np.rint(layout.j - layout.mp).astype(np.int64)
-    for blk, sel in zip(state.blocks, layout.j_groups()):
-        if blk.ndim == 1:  # a diagonal block stored as its diagonal
-            out[sel] = np.where(r[sel] == c[sel], blk[r[sel]], 0.0)
-        else:
-            out[sel] = blk[r[sel], c[sel]]
-    return out
 
 
 def solve_blocks(model, options=None) -> PIState:

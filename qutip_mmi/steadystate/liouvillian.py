@@ -16,8 +16,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..dicke import j_values
+from ..state import PIState
 
-__all__ = ["QLayout", "assemble"]
+__all__ = ["QLayout", "assemble", "state_from_vector", "vector_from_state"]
 
 
 class QLayout:
@@ -307,3 +308,34 @@ def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
     L.sum_duplicates()
     L.eliminate_zeros()
     return L
+
+
+def state_from_vector(N, layout, x):
+    """PIState from a solution vector on ``layout`` (normalized by its trace)."""
+    x = x / x[layout.m == layout.mp].sum().real
+    r = np.rint(layout.j - layout.m).astype(np.int64)
+    groups = layout.j_groups()
+    if len(layout.qs) == 1 and layout.qs[0] == 0:  # diagonal: store p_{J,m} only
+        blocks = [np.zeros(int(round(2 * j)) + 1) for j in layout.js]
+        for blk, sel in zip(blocks, groups):
+            blk[r[sel]] = x[sel].real
+        return PIState(N, blocks)
+    c = np.rint(layout.j - layout.mp).astype(np.int64)
+    blocks = [np.zeros((int(round(2 * j)) + 1,) * 2, complex) for j in layout.js]
+    for blk, sel in zip(blocks, groups):
+        blk[r[sel], c[sel]] = x[sel]
+    return PIState(N, blocks)
+
+
+
+def vector_from_state(layout, state: PIState):
+    """The reduced vector of ``state`` on ``layout`` (elements outside it dropped)."""
+    out = np.zeros(layout.size, complex)
+    r = np.rint(layout.j - layout.m).astype(np.int64)
+    c = np.rint(layout.j - layout.mp).astype(np.int64)
+    for blk, sel in zip(state.blocks, layout.j_groups()):
+        if blk.ndim == 1:  # a diagonal block stored as its diagonal
+            out[sel] = np.where(r[sel] == c[sel], blk[r[sel]], 0.0)
+        else:
+            out[sel] = blk[r[sel], c[sel]]
+    return out

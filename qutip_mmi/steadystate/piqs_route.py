@@ -19,7 +19,8 @@ import scipy.sparse as sp
 from ..dicke import block_sizes, num_dicke_states
 from ..state import PIState
 from .._resources import check_memory, limit_blas_threads
-from ._common import SteadyStateError, finalize, relative_residual
+from .._validation import check_options
+from ._common import SteadyStateError, check_unique, finalize, relative_residual
 
 __all__ = ["solve", "liouvillian", "PIQS_TOL"]
 
@@ -27,6 +28,9 @@ __all__ = ["solve", "liouvillian", "PIQS_TOL"]
 #: trace only to ~5e-7; its steady state gives m to ~5e-8 and entropies to
 #: ~1e-7 relative.
 PIQS_TOL = 1e-6
+
+#: Options of the piqs route and their defaults.
+OPTIONS = {"steadystate": None, "tol": PIQS_TOL, "force_memory": False, "blas_threads": 1}
 
 
 def liouvillian(model) -> qutip.Qobj:
@@ -60,12 +64,13 @@ def solve(model, options=None) -> PIState:
     force_memory : bool
         Try even if the memory estimate exceeds what is available.
     """
-    options = dict(options or {})
+    options = check_options(options, OPTIONS, "steady_state(method='piqs')")
+    check_unique(model)
     N = model.N
     nds = num_dicke_states(N)
     # QuTiP's sparse LU on nds^2 unknowns; empirically ~ 8 GB at N = 80.
     check_memory(2.0e-6 * nds ** 4 * 16 + 5e7, f"the piqs route at N={N}",
-                 options.get("force_memory", False))
+                 options["force_memory"])
     t0 = time.perf_counter()
     L = liouvillian(model)
     Ld = L.data_as("csr_matrix") if hasattr(L, "data_as") else L.data.as_scipy()
@@ -79,9 +84,9 @@ def solve(model, options=None) -> PIState:
     damp = sp.diags(np.where(phys, 0.0, -1.0).astype(complex))
     Lmod = qutip.Qobj(Ld + damp, dims=L.dims, superrep=L.superrep)
     ss_kwargs = {"method": "direct"}
-    ss_kwargs.update(options.get("steadystate", {}))
+    ss_kwargs.update(options["steadystate"] or {})
     try:
-        with limit_blas_threads(options.get("blas_threads", 1)):
+        with limit_blas_threads(options["blas_threads"]):
             rho = qutip.steadystate(Lmod, **ss_kwargs)
     except Exception as exc:  # QuTiP raises plain Exceptions for singular systems
         raise SteadyStateError(f"qutip.steadystate failed on the piqs route: {exc}") from exc
@@ -89,7 +94,7 @@ def solve(model, options=None) -> PIState:
     mat = rho.full()
     vec = mat.T.ravel()
     outside = float(np.abs(vec[~phys]).max()) if (~phys).any() else 0.0
-    tol = options.get("tol", PIQS_TOL)
+    tol = options["tol"]
     if outside > tol:
         raise SteadyStateError(f"piqs steady state has weight {outside:.3e} between "
                                "J blocks")
