@@ -92,7 +92,7 @@ def steady_state(model, method="auto", options=None, progress_bar=None):
     >>> rho.info.method
     'blocks'
     >>> round(float(mutual_information(rho, per_unit=True)), 6)
-    0.192296
+    0.090051
     """
     from ..models import PIModel
     if not isinstance(model, PIModel):
