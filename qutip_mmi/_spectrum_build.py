@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._resources import check_memory
-from ._spectrum_ops import GmresSolver, HermitianCoords, pin
+from ._spectrum_ops import GmresSolver, HermitianCoords, layout_grid, pin
 from .steadystate.liouvillian import QLayout, assemble
 
 __all__ = ["Space", "build_spaces", "vector_of"]
@@ -26,7 +26,7 @@ class Space:
     """
 
     def __init__(self, A, layout, sector=None, to_full=None, deflate=None, mirror=False,
-                 zeros_expected=0, solver="direct", gmres=None):
+                 zeros_expected=0, solver="direct", gmres=None, grid=None):
         self.A = A.tocsr()
         self.layout = layout
         self.sector = sector
@@ -36,6 +36,7 @@ class Space:
         self.zeros_expected = zeros_expected
         self.solver = solver
         self.gmres = gmres
+        self.grid = grid if grid is not None else layout_grid(layout)
 
 
 def vector_of(layout, state):
@@ -159,7 +160,7 @@ def build_spaces(model, sector, sigma, opts):
                 return GmresSolver(system, layout, lambda q: diag_block(q, shift, deflate_),
                                    coords, tol=opts["gmres_tol"])
 
-            return Space(R, layout, to_full=coords.to_full, deflate=deflate,
+            return Space(R, layout, to_full=coords.to_full, deflate=deflate, grid=coords.grid(),
                          zeros_expected=0 if deflate else (n_j if no_local else 1),
                          solver=solver, gmres=gmres)
         return [make_real], n, facts

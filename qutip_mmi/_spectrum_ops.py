@@ -22,7 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
-__all__ = ["HermitianCoords", "DirectSolver", "GmresSolver", "Deflated", "arnoldi"]
+__all__ = ["HermitianCoords", "DirectSolver", "GmresSolver", "Deflated", "arnoldi",
+           "nested_dissection"]
 
 
 class HermitianCoords:
@@ -69,6 +70,18 @@ class HermitianCoords:
         R.eliminate_zeros()
         return R
 
+    def grid(self):
+        """Grid coordinates (J index, m + m', |q|) of every y unknown."""
+        lay = self.layout
+        sel = np.arange(self.top, lay.size)
+        vals = layout_grid(lay)[sel]
+        vals[:, 2] = np.abs(vals[:, 2])
+        out = np.zeros((self.size, 3), np.int64)
+        out[self.re[sel]] = vals
+        pos = self.q[sel] > 0
+        out[self.im[sel][pos]] = vals[pos]
+        return out
+
     def to_full(self, w):
         """x = T Re(w) + i T Im(w): the complex-linear extension of y -> x."""
         w = np.asarray(w)
@@ -85,6 +98,12 @@ class HermitianCoords:
         sel = self.im[top] >= 0
         y[self.im[top][sel]] = x[top][sel].imag
         return y
+
+
+def layout_grid(layout):
+    """Grid coordinates (J index, m + m', q) of the elements of a layout."""
+    return np.stack([layout.j_index, np.rint(layout.m + layout.mp).astype(np.int64),
+                     np.rint(layout.m - layout.mp).astype(np.int64)], axis=1)
 
 
 # ------------------------------------------------------------------ solvers
@@ -108,22 +127,77 @@ def _splu(A):
     return spl.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
 
 
+def nested_dissection(coords, A, leaf=64):
+    """Fill-reducing order of A's unknowns by geometric nested dissection.
+
+    ``coords`` (n x d integers) places every unknown on a grid, here (J, m + m',
+    |q|); A couples unknowns at most ``w`` apart along each axis (read from its
+    entries), so a slab of width ``w`` separates the two halves of a cut. Halves
+    first, separators last, recursively across the axis with the most slabs.
+    """
+    A = A.tocoo()
+    w = np.abs(coords[A.row] - coords[A.col]).max(axis=0) if A.nnz else \
+        np.zeros(coords.shape[1], np.int64)
+    out = []
+
+    def cut(idx):
+        c = coords[idx]
+        extent = (c.max(axis=0) - c.min(axis=0)) / np.maximum(w, 1)
+        for ax in np.argsort(-extent):
+            med = np.rint(np.median(c[:, ax]))
+            left = c[:, ax] < med
+            right = c[:, ax] >= med + w[ax]
+            if left.any() and right.any():
+                return idx[left], idx[right], idx[~(left | right)]
+        return None
+
+    def rec(idx):
+        if idx.size <= leaf:
+            out.append(idx)
+            return
+        parts = cut(idx)
+        if parts is None:
+            out.append(idx)
+            return
+        rec(parts[0])
+        rec(parts[1])
+        out.append(parts[2])
+
+    rec(np.arange(coords.shape[0]))
+    return np.concatenate(out)
+
+
 class DirectSolver:
-    """x = A^-1 b by one sparse LU (SuperLU)."""
+    """x = A^-1 b by one sparse LU (SuperLU), in nested-dissection order when
+    grid coordinates of the unknowns are given."""
 
     method = "direct LU"
 
-    def __init__(self, A):
-        self.lu = _splu(A)
+    def __init__(self, A, coords=None):
         self.dtype = A.dtype
+        self.perm = None
+        if coords is not None and A.shape[0] > 2000:
+            self.perm = nested_dissection(coords, A)
+            A = A.tocsr()[self.perm][:, self.perm]
+            self.lu = spl.splu(A.tocsc(), permc_spec="NATURAL",
+                               options={"SymmetricMode": True})
+        else:
+            self.lu = _splu(A)
         self.solves = 0
         self.iterations = None
+
+    def _solve(self, b):
+        if self.perm is None:
+            return self.lu.solve(b)
+        x = np.empty_like(b)
+        x[self.perm] = self.lu.solve(b[self.perm])
+        return x
 
     def __call__(self, b):
         self.solves += 1
         if np.iscomplexobj(b) and not np.iscomplexobj(self.lu.L.data):
-            return self.lu.solve(b.real) + 1j * self.lu.solve(b.imag)
-        return self.lu.solve(b.astype(self.dtype, copy=False))
+            return self._solve(b.real.copy()) + 1j * self._solve(b.imag.copy())
+        return self._solve(b.astype(self.dtype, copy=False))
 
 
 class _BlockGaussSeidel:
@@ -254,14 +328,24 @@ class Deflated:
         return x - self.rho * x[self.diag].sum()
 
 
-def arnoldi(op, n, dtype, nev, ncv=None, v0=None, tol=0.0, maxiter=None):
-    """Largest-magnitude eigenpairs (mu, vectors) of the linear map ``op`` (ARPACK)."""
+def arnoldi(op, n, dtype, nev, ncv=None, v0=None, tol=0.0, maxiter=None, attempts=3):
+    """Largest-magnitude eigenpairs (mu, vectors) of the linear map ``op`` (ARPACK).
+
+    Without convergence, up to ``attempts`` tries with a growing Krylov space;
+    then ``ArpackNoConvergence`` propagates.
+    """
     OP = spl.LinearOperator((n, n), matvec=op, dtype=dtype)
     if ncv is None:
         ncv = min(n, max(2 * nev + 1, 20))
-    with warnings.catch_warnings():
-        # ARPACK's complex-mode cast warnings are not the caller's concern
-        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
-        mu, vecs = spl.eigs(OP, k=nev, which="LM", ncv=ncv, v0=v0, tol=tol,
-                            maxiter=maxiter or max(300, 10 * n))
-    return mu, vecs
+    for attempt in range(attempts):
+        try:
+            with warnings.catch_warnings():
+                # ARPACK's complex-mode cast warnings are not the caller's concern
+                warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+                return spl.eigs(OP, k=nev, which="LM", ncv=ncv, v0=v0, tol=tol,
+                                maxiter=maxiter or max(300, 10 * n // ncv))
+        except spl.ArpackNoConvergence:
+            # clustered |lambda - sigma|: a larger Krylov space separates them
+            if ncv >= n or attempt == attempts - 1:
+                raise
+            ncv = min(n, 2 * ncv + 10)

@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.linalg as spl
 
 from ._resources import check_memory, limit_blas_threads, make_progress_bar
 from ._validation import check_complex, check_options
@@ -42,13 +43,17 @@ DEFAULTS = {
     "direct_max": 60_000,    # auto: sparse LU up to this many unknowns
     "dense_max": 200,        # dense eig for operators up to this size
     "gmres_tol": 1e-12,      # relative residual of each GMRES solve
-    "arpack_tol": 0.0,       # ARPACK's tol (0: machine precision)
+    "arpack_tol": 1e-12,     # ARPACK's tol (relative accuracy of the Ritz values)
     "ncv": None,             # ARPACK's Krylov dimension (default max(2 nev + 1, 20))
     "zero_tol": 1e-9,        # |lambda| <= zero_tol * ||L|| counts as zero
     "blas_threads": 1,
     "force_memory": False,
     "progress_bar": None,
 }
+
+
+#: Operators up to this size are diagonalized densely when ARPACK struggles.
+DENSE_FALLBACK = 3000
 
 
 class SpectrumResult:
@@ -199,7 +204,7 @@ def _arnoldi(space, nev, target, zero_abs, opts):
     if space.solver == "gmres":
         solver = space.gmres(system, shift, deflate)
     else:
-        solver = DirectSolver(system)
+        solver = DirectSolver(system, space.grid)
     op = solver if deflate is None else Deflated(solver, k0, rho, diag)
     want = nev + (0 if deflate is not None else space.zeros_expected) + 2
     rng = np.random.default_rng(12345)
@@ -207,7 +212,7 @@ def _arnoldi(space, nev, target, zero_abs, opts):
         want = min(want, n - 2)
         v0 = rng.standard_normal(n).astype(system.dtype)
         mu, vecs = arnoldi(op, n, system.dtype, want, ncv=opts["ncv"], v0=v0,
-                           tol=opts["arpack_tol"])
+                           tol=opts["arpack_tol"], **opts.get("_arpack", {}))
         good = np.abs(mu) > 0
         lam = shift + 1.0 / mu[good]
         vecs = vecs[:, good]
@@ -241,6 +246,17 @@ def _solve_space(space, nev, target, opts):
     if n <= opts["dense_max"] or nev + extra + 4 >= n - 1:
         lam, vecs, zeros, stats = _dense(space, nev, target, zero_abs)
         stats["eigensolver"] = "dense"
+    elif n <= DENSE_FALLBACK:
+        # small: give ARPACK a short budget, and diagonalize densely if the
+        # wanted eigenvalues are too clustered for it
+        try:
+            lam, vecs, zeros, stats = _arnoldi(
+                space, nev, target, zero_abs,
+                {**opts, "_arpack": {"maxiter": 100, "attempts": 1}})
+            stats["eigensolver"] = "arnoldi"
+        except spl.ArpackNoConvergence:
+            lam, vecs, zeros, stats = _dense(space, nev, target, zero_abs)
+            stats["eigensolver"] = "dense"
     else:
         lam, vecs, zeros, stats = _arnoldi(space, nev, target, zero_abs, opts)
         stats["eigensolver"] = "arnoldi"
@@ -290,7 +306,7 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
         ``eigenvectors`` (False), ``sector`` (one q sector of a q-conserving
         model), ``solver`` ("auto", "direct" or "gmres"), ``direct_max``
         (60 000 unknowns), ``dense_max`` (200), ``gmres_tol`` (1e-12),
-        ``arpack_tol`` (0), ``ncv``, ``zero_tol`` (1e-9, relative to ||L||),
+        ``arpack_tol`` (1e-12), ``ncv``, ``zero_tol`` (1e-9, relative to ||L||),
         ``blas_threads`` (1), ``force_memory``, ``progress_bar``.
     sector : int, optional
         Same as ``options["sector"]``.
@@ -328,10 +344,11 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
     found, zeros, per_space = [], [], []
     with limit_blas_threads(opts["blas_threads"]):
         thunks, n_space, facts = build_spaces(model, sector, sigma, opts)
-        if k > n_space - 1:
+        n_max = n_space - (0 if sector not in (None, 0) else 1)
+        if k > n_max:
+            zero = "" if n_max == n_space else ", one of them the steady state's 0"
             raise ValueError(f"k={k} is larger than the space allows: the operator has "
-                             f"{n_space} eigenvalues, one of them the steady state's 0 "
-                             f"(k <= {n_space - 1})")
+                             f"{n_space} eigenvalues{zero} (k <= {n_max})")
         bar = make_progress_bar(opts["progress_bar"], len(thunks))
         for make in thunks:
             bar.update()
