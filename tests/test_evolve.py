@@ -280,3 +280,21 @@ def test_bad_input():
     with pytest.raises(RuntimeError, match="nsteps"):
         evolve(model, rho, [0, 10], options={"nsteps": 5})
     assert isinstance(evolve(model, rho, [0.0]), EvolveResult)
+
+
+def test_cli_evolve(tmp_path, capsys):
+    from qutip_mmi.cli import main
+    argv = ["evolve", "--N", "6", "--field", "0.5", "--Gamma", "2", "--initial",
+            "css:1.2,0.3", "--t-max", "2", "--steps", "4"]
+    assert main(argv + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ref = evolve(LMG(6, field=0.5, Gamma=2.0),
+                 piqs.css(6, 1.2, 0.3, coordinates="polar"), np.linspace(0, 2, 5))
+    np.testing.assert_allclose(out["mmi_per_unit"], ref.mmi_per_unit, atol=1e-12)
+    path = tmp_path / "out.csv"
+    assert main(argv + ["--csv", str(path), "--progress"]) == 0
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    np.testing.assert_allclose(table[:, 5:], ref.magnetization, atol=1e-12)
+    assert "I_M/N" in capsys.readouterr().out
+    assert main(["evolve", "--N", "6", "--initial", "up"]) == 2
+    assert "--initial" in capsys.readouterr().err
