@@ -14,6 +14,7 @@ multipartite correlations in permutation-invariant open quantum systems" (2025).
 from .version import __version__
 from .models import (PIModel, CollectiveJump, LMG, BoundaryTimeCrystal,
                      SuperradiantLaser)
+from .models import LocalJump
 from .dicke import j_values, log_dim_j, num_dicke_states
 from .state import PIState
 from .information import (entropy, magnetization, local_state, local_entropy,
@@ -32,7 +33,7 @@ from .evolve import EvolveResult
 
 __all__ = [
     "__version__", "about",
-    "PIModel", "CollectiveJump", "LMG", "BoundaryTimeCrystal", "SuperradiantLaser",
+    "PIModel", "CollectiveJump", "LocalJump", "LMG", "BoundaryTimeCrystal", "SuperradiantLaser",
     "j_values", "log_dim_j", "num_dicke_states", "PIState",
     "entropy", "magnetization", "local_state", "local_entropy", "mutual_information",
     "binary_entropy",

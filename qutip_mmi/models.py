@@ -27,10 +27,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._validation import check_N, check_rate, check_real, check_complex
+from ._local_jump import LocalJump
 
 __all__ = [
     "PIModel",
     "CollectiveJump",
+    "LocalJump",
     "LMG",
     "BoundaryTimeCrystal",
     "SuperradiantLaser",
@@ -140,13 +142,20 @@ class PIModel:
         Collective dissipators ``(Gamma_m/N) D[L_m]``.
     emission, pumping, dephasing : float
         Local rates as in :mod:`qutip.piqs`: ``sum_i D[sigma_-^(i)]``,
-        ``sum_i D[sigma_+^(i)]``, ``sum_i D[sigma_z^(i)/2]``.
+        ``sum_i D[sigma_+^(i)]``, ``sum_i D[sigma_z^(i)/2]`` (shorthands for
+        the LocalJumps of :attr:`local_jumps`).
+    local : sequence of LocalJump
+        Any further local dissipators ``rate sum_i D[a sigma_+ + b sigma_- +
+        c sigma_z/2 + d]`` (entries may also be lists ``[rate, a, b, c, d]``).
 
     Examples
     --------
     >>> m = PIModel(4, hamiltonian={"x": 1.0}, collective=[CollectiveJump(1.0, minus=1)])
     >>> m.N
     4
+    >>> PIModel(4, {"x": 1.0}, local=[LocalJump(0.2, plus=1, minus=1)], emission=1.0)
+    ... # doctest: +ELLIPSIS
+    PIModel(N=4, ..., local=[[0.2, [1.0, 0.0], [1.0, 0.0], [0.0, 0.0], [0.0, 0.0]]])
     """
 
     N: int
@@ -155,6 +164,7 @@ class PIModel:
     emission: float = 0.0
     pumping: float = 0.0
     dephasing: float = 0.0
+    local: tuple = ()
 
     def __post_init__(self):
         object.__setattr__(self, "N", check_N(self.N))
@@ -166,6 +176,12 @@ class PIModel:
         object.__setattr__(self, "collective", tuple(j for j in jumps if j.rate > 0))
         for name in ("emission", "pumping", "dephasing"):
             object.__setattr__(self, name, check_rate(name, getattr(self, name)))
+        if isinstance(self.local, (LocalJump, Mapping)):
+            raise TypeError("local must be a sequence of LocalJump, got a single one: "
+                            "use local=[...]")
+        local = tuple(LocalJump.from_value(j, f"local[{k}]")
+                      for k, j in enumerate(self.local))
+        object.__setattr__(self, "local", tuple(j for j in local if j.rate > 0))
         self._check_hermitian()
 
     # ------------------------------------------------------------ identity
@@ -183,6 +199,7 @@ class PIModel:
             "emission": self.emission,
             "pumping": self.pumping,
             "dephasing": self.dephasing,
+            "local": [j.as_list() for j in self.local],
         }
 
     @property
@@ -207,14 +224,62 @@ class PIModel:
         return PIModel(
             params["N"], params["hamiltonian"], jumps,
             params["emission"], params["pumping"], params["dephasing"],
+            params.get("local", ()),
         )
 
+    # --------------------------------------------------------------- JSON
+    def to_json(self, indent=None) -> str:
+        """The model as versioned JSON (format ``"qutip-mmi-model/1"``).
+
+        Presets are written as their class and preset parameters, general
+        models as N, hamiltonian, collective and local jumps (complex numbers
+        as [re, im]). :meth:`from_json` reads it back.
+
+        Examples
+        --------
+        >>> from qutip_mmi import LMG
+        >>> PIModel.from_json(LMG(8, field=0.5).to_json()) == LMG(8, field=0.5)
+        True
+        """
+        from ._model_json import model_to_json
+        return model_to_json(self, indent)
+
+    @staticmethod
+    def from_json(text) -> "PIModel":
+        """The model written by :meth:`to_json` (a preset class where it was one)."""
+        from ._model_json import model_from_json
+        return model_from_json(text)
+
+    # ------------------------------------------------------- local channels
+    @property
+    def local_jumps(self) -> tuple:
+        """Every local channel as a LocalJump: the shorthands ``emission``
+        (minus=1), ``pumping`` (plus=1), ``dephasing`` (z=1), then ``local``."""
+        short = [LocalJump(self.emission, minus=1.0), LocalJump(self.pumping, plus=1.0),
+                 LocalJump(self.dephasing, z=1.0)]
+        return tuple(j for j in short if j.rate > 0) + tuple(self.local)
+
+    @property
+    def effective_hamiltonian(self) -> dict:
+        """The Hamiltonian monomials plus the linear terms implied by the
+        identity parts of the local channels (``D[A + d] = D[A] - i[H_d, .]``)."""
+        out = dict(self.hamiltonian)
+        for jump in self.local:
+            for key, c in jump.hamiltonian_correction.items():
+                out[key] = out.get(key, 0.0) + c
+        return {k: c for k, c in out.items() if c != 0.0}
+
     # ----------------------------------------------------------- operators
-    def hamiltonian_operator(self, jx, jy, jz):
-        """H built from given collective operators (sparse matrices or Qobj)."""
+    def hamiltonian_operator(self, jx, jy, jz, corrections=True):
+        """H built from given collective operators (sparse matrices or Qobj).
+
+        ``corrections``: include the Hamiltonian implied by the identity parts
+        of local channels (:attr:`effective_hamiltonian`); a route that applies
+        the local jump operators with their identity part passes False."""
         ops = {"x": jx, "y": jy, "z": jz}
         H = 0 * jz
-        for key, c in self.hamiltonian.items():
+        terms = self.effective_hamiltonian if corrections else self.hamiltonian
+        for key, c in terms.items():
             term = ops[key[0]]
             for a in key[1:]:
                 term = term @ ops[a]
@@ -236,8 +301,13 @@ class PIModel:
 
     @property
     def local_rates(self) -> dict:
-        return {"emission": self.emission, "pumping": self.pumping,
-                "dephasing": self.dephasing}
+        """Rates of the local channels: the three shorthands, then
+        ``"local[k]"`` for each entry of ``local`` (any non-zero: the local
+        channels couple the J blocks)."""
+        out = {"emission": self.emission, "pumping": self.pumping,
+               "dephasing": self.dephasing}
+        out.update({f"local[{k}]": j.rate for k, j in enumerate(self.local)})
+        return out
 
     def conserves_excitations(self) -> bool:
         """True if every term commutes with Jz rotations (U(1) symmetry).
@@ -254,14 +324,31 @@ class PIModel:
         for jump in self.collective:
             if _changes_m_by_more_than_one(jump):
                 return False
-        return True
+        return all(jump.conserves_excitations() for jump in self.local)
 
     def dicke_hamiltonian(self):
-        """H as a ``Qobj`` in :mod:`qutip.piqs`'s Dicke basis (block diagonal in J)."""
+        """H as a ``Qobj`` in :mod:`qutip.piqs`'s Dicke basis (block diagonal in J),
+        including the corrections of :attr:`effective_hamiltonian`."""
         from qutip import piqs
         jx, jy, jz = piqs.jspin(self.N, basis="dicke")
         H = self.hamiltonian_operator(jx, jy, jz)
-        return H if self.hamiltonian else 0 * jz
+        return H if self.effective_hamiltonian else 0 * jz
+
+    def piqs_local_rates(self) -> dict:
+        """The local rates as :class:`qutip.piqs.Dicke` keywords (emission,
+        pumping, dephasing); raises ``ValueError`` naming a local channel that
+        piqs cannot express (several of sigma_+, sigma_-, sigma_z mixed)."""
+        rates = {"emission": self.emission, "pumping": self.pumping,
+                 "dephasing": self.dephasing}
+        for k, jump in enumerate(self.local):
+            name, rate = jump.piqs_name()
+            if name is None:
+                raise ValueError(
+                    f"qutip.piqs cannot express the local channel local[{k}] = {jump!r}: "
+                    "its local dissipators are only D[sigma_-], D[sigma_+] and "
+                    "D[sigma_z/2]; use method='blocks' (or 'rates', 'exact')")
+            rates[name] += rate
+        return rates
 
     def dicke(self):
         """The :class:`qutip.piqs.Dicke` object of this model, plus extra collective
@@ -271,8 +358,7 @@ class PIModel:
 
         jx, jy, jz = piqs.jspin(self.N, basis="dicke")
         H = self.hamiltonian_operator(jx, jy, jz)
-        kwargs = dict(emission=self.emission, pumping=self.pumping,
-                      dephasing=self.dephasing)
+        kwargs = dict(self.piqs_local_rates())
         extra = []
         for jump in self.collective:
             name, weight = jump.piqs_name()
@@ -280,7 +366,7 @@ class PIModel:
                 kwargs[name] = jump.rate / self.N * weight
             else:
                 extra.append((jump.rate / self.N) ** 0.5 * jump.operator(jx, jy, jz))
-        if not self.hamiltonian:
+        if not self.effective_hamiltonian:
             H = None
         return piqs.Dicke(self.N, hamiltonian=H, **kwargs), extra
 
@@ -290,7 +376,7 @@ class PIModel:
             return
         j = 1.5
         jx, jy, jz, _, _ = spin_matrices(j)
-        H = self.hamiltonian_operator(jx, jy, jz).toarray()
+        H = self.hamiltonian_operator(jx, jy, jz, corrections=False).toarray()
         if not np.allclose(H, H.conj().T, atol=1e-12 * (1 + np.abs(H).max())):
             raise ValueError(
                 "hamiltonian is not Hermitian: add the reversed-order partner of "
@@ -331,7 +417,7 @@ class _Preset(PIModel):
         object.__setattr__(self, "_preset_params", dict(params))
         PIModel.__init__(
             self, base.N, base.hamiltonian, base.collective,
-            base.emission, base.pumping, base.dephasing,
+            base.emission, base.pumping, base.dephasing, base.local,
         )
 
     @property
@@ -360,7 +446,8 @@ class LMG(_Preset):
     """The driven-dissipative Lipkin-Meshkov-Glick model, eqs. (14)-(15).
 
     H = (exchange / N) (Jx^2 + Jy^2) + field Jx, collective decay (Gamma/N) D[J-],
-    local pumping gamma sum_i D[sigma_+^(i)].
+    local pumping gamma sum_i D[sigma_+^(i)], optional local bit flips
+    bitflip sum_i D[sigma_x^(i)].
 
     Parameters
     ----------
@@ -374,49 +461,66 @@ class LMG(_Preset):
         Collective dissipation rate (the 1/N is applied inside).
     gamma : float
         Local pumping rate.
+    bitflip : float
+        Rate of local bit flips D[sigma_x] (default 0).
 
     Examples
     --------
     >>> model = LMG(10, field=0.5, Gamma=2.0)
     >>> model.conserves_excitations()
     False
+    >>> LMG(10, field=0.0, bitflip=0.1).conserves_excitations()
+    False
     """
 
-    def __init__(self, N, exchange=3.0, field=0.0, Gamma=1.0, gamma=1.0):
+    def __init__(self, N, exchange=3.0, field=0.0, Gamma=1.0, gamma=1.0, bitflip=0.0):
         super().__init__(N, exchange=check_real("exchange", exchange),
                          field=check_real("field", field),
                          Gamma=check_rate("Gamma", Gamma),
-                         gamma=check_rate("gamma", gamma))
+                         gamma=check_rate("gamma", gamma),
+                         bitflip=check_rate("bitflip", bitflip))
 
     @staticmethod
-    def _build(N, exchange, field, Gamma, gamma):
+    def _build(N, exchange, field, Gamma, gamma, bitflip):
         return PIModel(
             N,
             hamiltonian={"xx": exchange, "yy": exchange, "x": field},
             collective=[CollectiveJump(Gamma, minus=1.0)] if Gamma > 0 else [],
             pumping=gamma,
+            local=[LocalJump(bitflip, plus=1.0, minus=1.0)] if bitflip > 0 else [],
         )
 
 
 class BoundaryTimeCrystal(_Preset):
     """Cooperative resonance fluorescence (the boundary time crystal).
 
-    H = omega Jx, collective decay (kappa/N) D[J-], optional local ``dephasing``
-    and ``emission`` (qutip.piqs conventions).
+    H = omega Jx, collective decay (kappa/N) D[J-], optional local ``dephasing``,
+    ``emission`` and ``pumping`` (qutip.piqs conventions: emission and pumping
+    together are a thermal bath) and local bit flips ``bitflip`` D[sigma_x].
+
+    Examples
+    --------
+    >>> btc = BoundaryTimeCrystal(10, emission=0.1, pumping=0.05, bitflip=0.02)
+    >>> [j.piqs_name()[0] for j in btc.local_jumps]
+    ['emission', 'pumping', None]
     """
 
-    def __init__(self, N, omega=1.0, kappa=1.0, dephasing=0.0, emission=0.0):
+    def __init__(self, N, omega=1.0, kappa=1.0, dephasing=0.0, emission=0.0,
+                 pumping=0.0, bitflip=0.0):
         super().__init__(N, omega=check_real("omega", omega),
                          kappa=check_rate("kappa", kappa),
                          dephasing=check_rate("dephasing", dephasing),
-                         emission=check_rate("emission", emission))
+                         emission=check_rate("emission", emission),
+                         pumping=check_rate("pumping", pumping),
+                         bitflip=check_rate("bitflip", bitflip))
 
     @staticmethod
-    def _build(N, omega, kappa, dephasing, emission):
+    def _build(N, omega, kappa, dephasing, emission, pumping, bitflip):
         return PIModel(
             N, hamiltonian={"x": omega},
             collective=[CollectiveJump(kappa, minus=1.0)] if kappa > 0 else [],
-            dephasing=dephasing, emission=emission,
+            dephasing=dephasing, emission=emission, pumping=pumping,
+            local=[LocalJump(bitflip, plus=1.0, minus=1.0)] if bitflip > 0 else [],
         )
 
 

@@ -55,15 +55,17 @@ def collective_operators(N):
 def _operators(model):
     N = _check(model.N)
     jx, jy, jz = collective_operators(N)
-    H = model.hamiltonian_operator(jx, jy, jz)
+    # the local jumps keep their identity part, so H is the model's own
+    # (without the corrections that the reduced routes add instead)
+    H = model.hamiltonian_operator(jx, jy, jz, corrections=False)
     if not isinstance(H, qutip.Qobj):  # no Hamiltonian terms
         H = 0 * jz
     c_ops = []
-    local = {"emission": qutip.sigmam(), "pumping": qutip.sigmap(),
-             "dephasing": 0.5 * qutip.sigmaz()}
-    for name, rate in model.local_rates.items():
-        if rate > 0:
-            c_ops += [np.sqrt(rate) * _site(local[name], i, N) for i in range(N)]
+    for jump in model.local_jumps:
+        parts = [(jump.plus, qutip.sigmap()), (jump.minus, qutip.sigmam()),
+                 (jump.z, 0.5 * qutip.sigmaz()), (jump.identity, qutip.qeye(2))]
+        op = sum(c * o for c, o in parts if c != 0)
+        c_ops += [np.sqrt(jump.rate) * _site(op, i, N) for i in range(N)]
     for jump in model.collective:
         c_ops.append(np.sqrt(jump.rate / N) * jump.operator(jx, jy, jz))
     return H, c_ops
@@ -73,8 +75,9 @@ def liouvillian(model) -> qutip.Qobj:
     """The Liouvillian of ``model`` on the full 2^N space.
 
     Local jumps per spin: ``sqrt(emission) sigma_-``, ``sqrt(pumping) sigma_+``,
-    ``sqrt(dephasing) sigma_z / 2`` (qutip.piqs conventions); collective jumps
-    ``sqrt(Gamma_m / N) L_m``.
+    ``sqrt(dephasing) sigma_z / 2`` (qutip.piqs conventions), and
+    ``sqrt(rate) (a sigma_+ + b sigma_- + c sigma_z/2 + d)`` for every
+    :class:`~qutip_mmi.LocalJump`; collective jumps ``sqrt(Gamma_m / N) L_m``.
     """
     H, c_ops = _operators(model)
     return qutip.liouvillian(H, c_ops)

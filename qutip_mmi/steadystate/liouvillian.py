@@ -3,11 +3,12 @@ The reduced block Liouvillian (Appendix A, eqs. 21-25) in float64.
 
 Unknowns are the elements rho_{J,m,m'} of all J blocks, grouped by
 q = m - m' (q-major, then J descending, then m descending). Collective terms act
-inside one J block; local emission, pumping and dephasing couple J to J and J+-1
-(coefficients of Shammah et al., PRA 98, 063815 (2018), evaluated in float64).
-Only the Hamiltonian and collective jumps that change m by different amounts
-couple different q, so restricting the assembly to q = 0 gives the rate
-equations (29)-(30) whenever the model conserves q.
+inside one J block; local channels (any ``rate sum_i D[A_i]``, :mod:`._local`:
+Clebsch-Gordan algebra generalizing the coefficients of Shammah et al., PRA 98,
+063815 (2018), evaluated in float64) couple J to J and J+-1. Only the
+Hamiltonian, collective jumps that change m by different amounts and local
+channels mixing s_+, s_-, s_z couple different q, so restricting the assembly to
+q = 0 gives the rate equations (29)-(30) whenever the model conserves q.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import scipy.sparse as sp
 
 from ..dicke import j_values
 from ..state import PIState
+from . import _local
 
 __all__ = ["QLayout", "assemble", "state_from_vector", "vector_from_state"]
 
@@ -156,7 +158,9 @@ _AXIS = {"x": (1, 0, 0), "y": (0, 1, 0), "z": (0, 0, 1)}
 
 def _hamiltonian_op(model):
     terms = []
-    for key, c in model.hamiltonian.items():
+    # the user's monomials plus the corrections of local channels with an
+    # identity part (see :mod:`._local`)
+    for key, c in model.effective_hamiltonian.items():
         op = _cartesian(*_AXIS[key[0]])
         for a in key[1:]:
             op = _op_mul(op, _cartesian(*_AXIS[a]))
@@ -183,6 +187,11 @@ def _superop_terms(model, populations_only=False):
         Ld = _cartesian(*np.conj(l))
         LdL = _op_mul(Ld, L)
         terms += [(rate, L, Ld), (-0.5 * rate, LdL, eye), (-0.5 * rate, eye, LdL)]
+    # local channels mixing s_z with s_+-: the J+- part of sum_i A_i^dag A_i
+    _, _, kp = _local.anticommutator_terms(_local.channel_matrix(model), model.N)
+    if kp != 0:
+        K = _op_add(_op_scale(_op_plus(), kp), _op_scale(_op_minus(), np.conj(kp)))
+        terms += [(-0.5, K, eye), (-0.5, eye, K)]
     return terms
 
 
@@ -217,65 +226,6 @@ class _QOutOfRange(Exception):
     pass
 
 
-# ----------------------------------------------------------------- local part
-def _local_coefficients(kind, j, m):
-    """(shift, a, b, d) of one local process (eqs. 23-25 and their partners)."""
-    if kind == "pumping":
-        return (1, np.sqrt(np.maximum((j - m) * (j + m + 1), 0)),
-                np.sqrt(np.maximum((j - m) * (j - m - 1), 0)),
-                -np.sqrt(np.maximum((j + m + 1) * (j + m + 2), 0)))
-    if kind == "emission":
-        return (-1, np.sqrt(np.maximum((j + m) * (j - m + 1), 0)),
-                np.sqrt(np.maximum((j + m) * (j + m - 1), 0)),
-                -np.sqrt(np.maximum((j - m + 1) * (j - m + 2), 0)))
-    if kind == "dephasing":  # piqs: D[sigma_z / 2]
-        return (0, m, np.sqrt(np.maximum(j * j - m * m, 0)),
-                np.sqrt(np.maximum((j + 1) ** 2 - m * m, 0)))
-    raise ValueError(kind)
-
-
-def _local_entries(model, layout, out):
-    # Local processes keep q (they shift m and m' together), so the elements
-    # feeding the rows ``out`` are the elements ``out`` themselves.
-    N = model.N
-    j, m, mp = layout.j[out], layout.m[out], layout.mp[out]
-    src = np.arange(layout.size)[out]
-    rows, cols, vals = [], [], []
-    diag = np.zeros(src.size)
-    for kind, rate in model.local_rates.items():
-        if rate == 0:
-            continue
-        if kind == "pumping":
-            diag -= 0.5 * rate * (N - m - mp)
-        elif kind == "emission":
-            diag -= 0.5 * rate * (N + m + mp)
-        else:
-            diag -= 0.25 * rate * N
-        shift, a, b, d = _local_coefficients(kind, j, m)
-        _, ap, bp, dp = _local_coefficients(kind, j, mp)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            channels = (
-                (0, np.where(j > 0, (N / 2 + 1) / (2 * j * (j + 1)), 0.0) * a * ap),
-                (-1, np.where(j > 0, (N / 2 + j + 1) / (2 * j * (2 * j + 1)), 0.0) * b * bp),
-                (1, (N / 2 - j) / (2 * (j + 1) * (2 * j + 1)) * d * dp),
-            )
-        for dj, coef in channels:
-            coef = rate * coef
-            ok = coef != 0
-            tgt = layout.index(j[ok] + dj, m[ok] + shift, mp[ok] + shift)
-            keep = tgt >= 0
-            if not keep.all() and np.abs(coef[ok][~keep]).max() > 1e-12 * rate * N:
-                raise RuntimeError(f"internal error: {kind} couples to a missing "
-                                   "element")  # the coefficient must vanish there
-            rows.append(tgt[keep])
-            cols.append(src[ok][keep])
-            vals.append(coef[ok][keep])
-    rows.append(src)
-    cols.append(src)
-    vals.append(diag)
-    return rows, cols, vals
-
-
 def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
     """The reduced Liouvillian of ``model`` on ``layout`` (CSR).
 
@@ -294,10 +244,10 @@ def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
     out = slice(*(rows or slice(None)).indices(layout.size)[:2])
     try:
         r1, c1, v1 = _collective_entries(model, layout, out)
-    except _QOutOfRange:
+        r2, c2, v2 = _local.jump_entries(model, layout, out)
+    except (_QOutOfRange, _local.OutOfLayout):
         raise ValueError("the model couples q values outside the layout "
                          f"(kept q: {layout.qs.min()}..{layout.qs.max()})") from None
-    r2, c2, v2 = _local_entries(model, layout, out)
     row_index = np.concatenate(r1 + r2) - out.start
     col_index = np.concatenate(c1 + c2)
     vals = np.concatenate(v1 + v2)
