@@ -221,12 +221,51 @@ class _BlockGaussSeidel:
         return y
 
 
-def _real_pair_solve(lu, n):
-    """Solve on [Re; Im] of a complex block with its complex LU factor."""
-    def solve(rhs):
-        z = lu.solve((rhs[:n] + 1j * rhs[n:]).astype(complex))
-        return np.concatenate([z.real, z.imag])
-    return solve
+class _MulticolorGaussSeidel:
+    """Block Gauss-Seidel over |q| on the real y system, blocks taken by colour.
+
+    A couples y blocks at most ``w`` apart (w = 1 when only h Jx changes q), so
+    the blocks q = c, c + w + 1, ... (one colour) do not couple to each other:
+    each colour is one sparse LU of the block diagonal of its complex q blocks
+    and one product with its rows of A. For a block-tridiagonal A (w = 1) this
+    red-black sweep converges like the natural-order one, with two LU solves
+    per sweep instead of N + 1.
+    """
+
+    def __init__(self, A, coords, diag_blocks):
+        starts = coords.block_starts
+        sizes = coords.block_sizes
+        nb = len(sizes)
+        block_of = np.repeat(np.arange(nb), np.diff(starts))
+        coo = A.tocoo()
+        w = int(np.abs(block_of[coo.row] - block_of[coo.col]).max()) if A.nnz else 0
+        del coo
+        self.colours = []
+        for c in range(min(w + 1, nb)):
+            qs = list(range(c, nb, w + 1))
+            C = sp.block_diag([diag_blocks(q).astype(complex) for q in qs], format="csr")
+            re_idx = np.concatenate([starts[q] + np.arange(sizes[q]) for q in qs])
+            im_idx = np.concatenate([np.full(sizes[q], -1) if q == 0 else
+                                     starts[q] + sizes[q] + np.arange(sizes[q])
+                                     for q in qs])
+            rows = np.concatenate([np.arange(starts[q], starts[q + 1]) for q in qs])
+            has_im = im_idx >= 0
+            self.colours.append((_factor(C), re_idx, im_idx[has_im], has_im, rows,
+                                 A[rows].tocsr()))
+        self.n = A.shape[0]
+
+    def apply(self, r):
+        r = np.asarray(r, dtype=float).ravel()
+        y = np.zeros(self.n)
+        tmp = np.empty(self.n)
+        for lu, re_idx, im_idx, has_im, rows, A_rows in self.colours:
+            tmp[rows] = r[rows] - A_rows @ y   # this colour's own y is still 0
+            z = tmp[re_idx].astype(complex)
+            z[has_im] += 1j * tmp[im_idx]
+            sol = lu.solve(z)
+            y[re_idx] = sol.real
+            y[im_idx] = sol.imag[has_im]
+        return y
 
 
 def _plain_solve(lu, real_out):
@@ -264,18 +303,11 @@ class GmresSolver:
         self.tol, self.restart, self.maxiter = tol, restart, maxiter
         self.solves = 0
         self.iterations = 0
-        solves = []
         if coords is not None:
-            starts = coords.block_starts
-            for q, n in enumerate(coords.block_sizes):
-                lu = _factor(diag_blocks(q))
-                solves.append(_plain_solve(lu, True) if q == 0
-                              else _real_pair_solve(lu, int(n)))
+            self.gs = _MulticolorGaussSeidel(A, coords, diag_blocks)
         else:
-            starts = layout.q_starts
-            for q in layout.qs:
-                solves.append(_plain_solve(_factor(diag_blocks(int(q))), False))
-        self.gs = _BlockGaussSeidel(A, starts, solves)
+            solves = [_plain_solve(_factor(diag_blocks(int(q))), False) for q in layout.qs]
+            self.gs = _BlockGaussSeidel(A, layout.q_starts, solves)
         self.M = spl.LinearOperator(A.shape, matvec=self.gs.apply, dtype=A.dtype)
         self.norm = float(abs(A).sum(axis=1).max())
         self.worst = 0.0

@@ -42,8 +42,8 @@ DEFAULTS = {
     "solver": "auto",        # "auto", "direct", "gmres" (large full operators)
     "direct_max": 60_000,    # auto: sparse LU up to this many unknowns
     "dense_max": 200,        # dense eig for operators up to this size
-    "gmres_tol": 1e-12,      # relative residual of each GMRES solve
-    "arpack_tol": 1e-12,     # ARPACK's tol (relative accuracy of the Ritz values)
+    "gmres_tol": 1e-10,      # relative residual of each GMRES solve
+    "arpack_tol": None,      # ARPACK's tol: 1e-12 (direct LU), 1e-10 (GMRES)
     "ncv": None,             # ARPACK's Krylov dimension (default max(2 nev + 1, 20))
     "zero_tol": 1e-9,        # |lambda| <= zero_tol * ||L|| counts as zero
     "blas_threads": 1,
@@ -211,8 +211,11 @@ def _arnoldi(space, nev, target, zero_abs, opts):
     while True:
         want = min(want, n - 2)
         v0 = rng.standard_normal(n).astype(system.dtype)
+        tol = opts["arpack_tol"]
+        if tol is None:
+            tol = 1e-10 if space.solver == "gmres" else 1e-12
         mu, vecs = arnoldi(op, n, system.dtype, want, ncv=opts["ncv"], v0=v0,
-                           tol=opts["arpack_tol"], **opts.get("_arpack", {}))
+                           tol=tol, **opts.get("_arpack", {}))
         good = np.abs(mu) > 0
         lam = shift + 1.0 / mu[good]
         vecs = vecs[:, good]
@@ -305,8 +308,9 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
     options : dict, optional
         ``eigenvectors`` (False), ``sector`` (one q sector of a q-conserving
         model), ``solver`` ("auto", "direct" or "gmres"), ``direct_max``
-        (60 000 unknowns), ``dense_max`` (200), ``gmres_tol`` (1e-12),
-        ``arpack_tol`` (1e-12), ``ncv``, ``zero_tol`` (1e-9, relative to ||L||),
+        (60 000 unknowns), ``dense_max`` (200), ``gmres_tol`` (1e-10),
+        ``arpack_tol`` (1e-12 with the direct LU, 1e-10 with GMRES), ``ncv``,
+        ``zero_tol`` (1e-9, relative to ||L||),
         ``blas_threads`` (1), ``force_memory``, ``progress_bar``.
     sector : int, optional
         Same as ``options["sector"]``.
