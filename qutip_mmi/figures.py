@@ -9,8 +9,12 @@ points, written with full precision) and a JSON file with the points, the
 mean-field theory curve and the finite-size extrapolation, and returns a
 :class:`FigureResult`.
 
-Style as in the paper: mean-field theory as a solid line, finite N as dots
-joined by dotted guides, legend by N. The mean-field curve comes from
+Style as in the paper: mean-field theory as a solid line (green with
+``paper=True``, as in the paper's caption), finite N as dots joined by dotted
+guides, legend by N to the right of the axes. The N -> infinity markers of
+figures 1a/1b are drawn only where :func:`extrapolate` finds the sizes
+consistent with a 1/N approach (``consistent`` in the JSON data, with the
+``reason`` where not), with error bars that include the model error. The mean-field curve comes from
 :mod:`qutip_mmi.meanfield` when that module is available (otherwise the line
 is left out, except at h = 0 where the closed form of eq. (18) is used).
 
@@ -25,12 +29,14 @@ import os
 
 import numpy as np
 
+from ._extrapolation import Extrapolation, extrapolate
+
 __all__ = ["figure_1a", "figure_1b", "figure_2", "figure_transverse", "extrapolate",
            "Extrapolation", "FigureResult", "DEFAULTS", "PAPER"]
 
 #: Default sizes: each figure finishes in a few minutes on a laptop core.
 DEFAULTS = {
-    "1a": {"Ns": (20, 40, 80), "Gammas": np.linspace(0, 5, 21)},
+    "1a": {"Ns": (20, 40, 80, 160), "Gammas": np.linspace(0, 5, 21)},
     "1b": {"Ns": (10, 20, 30), "Gammas": np.linspace(0, 5, 21)},
     "2": {"Ns": (10, 100, 1000), "fields": np.linspace(0, 1, 101),
           "inset_fields": np.linspace(0, 0.05, 51)},
@@ -45,112 +51,6 @@ PAPER = {
           "inset_fields": np.linspace(0, 0.02, 101)},
     "transverse": {"Ns": (40, 80, 160, 320), "Gammas": np.linspace(0, 5, 26)},
 }
-
-
-# ------------------------------------------------------------ extrapolation
-class Extrapolation:
-    """Result of :func:`extrapolate`.
-
-    Attributes
-    ----------
-    estimate : float
-        The N -> infinity value a of the fit.
-    error : float
-        Error bar: sqrt(statistical^2 + systematic^2), where statistical is
-        from the fit covariance (scaled by the residual variance; 0 for an
-        exact fit) and systematic is the difference between the estimates of
-        the two fit orders (or, with only two sizes, between a and the value
-        at the largest N).
-    order : int
-        1 (a + b/N) or 2 (a + b/N + c/N^2).
-    coefficients : numpy.ndarray
-        (a, b[, c]).
-    """
-
-    def __init__(self, estimate, error, order, coefficients, Ns):
-        self.estimate = float(estimate)
-        self.error = float(error)
-        self.order = int(order)
-        self.coefficients = np.asarray(coefficients, dtype=float)
-        self.Ns = list(Ns)
-
-    def as_dict(self):
-        return {"estimate": self.estimate, "error": self.error, "order": self.order,
-                "coefficients": [float(c) for c in self.coefficients], "Ns": self.Ns}
-
-    def __repr__(self):
-        return (f"Extrapolation(estimate={self.estimate:.6g}, error={self.error:.2g}, "
-                f"order={self.order}, Ns={self.Ns})")
-
-
-def _fit(x, y, order):
-    A = np.vander(x, order + 1, increasing=True)  # columns 1, 1/N, 1/N^2
-    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
-    dof = len(x) - (order + 1)
-    if dof > 0:
-        resid = y - A @ coef
-        s2 = float(resid @ resid) / dof
-        cov = s2 * np.linalg.inv(A.T @ A)
-        stat = math.sqrt(max(cov[0, 0], 0.0))
-    else:
-        stat = 0.0
-    return coef, stat, dof
-
-
-def extrapolate(Ns, values, order="auto") -> Extrapolation:
-    """Finite-size extrapolation of I_M/N: least-squares fit of a + b/N (+ c/N^2).
-
-    Parameters
-    ----------
-    Ns : sequence of int
-        System sizes (at least two distinct ones).
-    values : sequence of float
-        I_M/N (or any quantity with 1/N corrections) at those sizes.
-    order : {"auto", 1, 2}
-        1: a + b/N; 2: a + b/N + c/N^2 (needs three sizes). "auto" uses order 2
-        when there are at least four sizes (so that the fit has a residual),
-        else order 1.
-
-    Returns
-    -------
-    Extrapolation
-        ``estimate`` (= a) and ``error`` (fit covariance combined with the
-        difference between the order-1 and order-2 estimates; see
-        :class:`Extrapolation`).
-
-    Examples
-    --------
-    >>> e = extrapolate([10, 20, 40], [0.5 + 1 / 10, 0.5 + 1 / 20, 0.5 + 1 / 40])
-    >>> round(e.estimate, 12)
-    0.5
-    """
-    x = 1.0 / np.asarray(Ns, dtype=float)
-    y = np.asarray(values, dtype=float)
-    if x.ndim != 1 or x.shape != y.shape:
-        raise ValueError("Ns and values must be 1-D sequences of the same length")
-    if len(set(x.tolist())) < 2:
-        raise ValueError("extrapolate needs at least two distinct system sizes")
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ValueError("Ns and values must be finite")
-    n = len(set(x.tolist()))
-    if order == "auto":
-        order = 2 if n >= 4 else 1
-    if order not in (1, 2):
-        raise ValueError(f"order must be 'auto', 1 or 2, got {order!r}")
-    if order == 2 and n < 3:
-        raise ValueError("order 2 needs at least three distinct sizes")
-    coef1, stat1, _ = _fit(x, y, 1)
-    if order == 2:
-        coef, stat, _ = _fit(x, y, 2)
-        syst = abs(coef[0] - coef1[0])
-    else:
-        coef, stat = coef1, stat1
-        if n >= 3:
-            syst = abs(coef1[0] - _fit(x, y, 2)[0][0])
-        else:
-            syst = abs(coef1[0] - y[np.argmin(x)])
-    order_Ns = [int(round(1 / v)) for v in x]
-    return Extrapolation(coef[0], math.hypot(stat, syst), order, coef, order_Ns)
 
 
 # ------------------------------------------------------------------ results
@@ -188,10 +88,27 @@ def _pyplot():
     return plt
 
 
-def _colors(n):
+def _colors(n, paper=False):
+    """Colours of the finite-N curves (paper: plasma, dark blue to orange,
+    leaving green to the theory line as in the paper's caption; otherwise
+    viridis)."""
     plt = _pyplot()
+    if paper:
+        cmap = plt.get_cmap("plasma")
+        return [cmap(0.8 * k / max(n - 1, 1)) for k in range(n)]
     cmap = plt.get_cmap("viridis")
     return [cmap(0.85 * k / max(n - 1, 1)) for k in range(n)]
+
+
+#: Theory-line colour: the paper's caption draws mean field as a solid green
+#: line (``paper=True``); black otherwise.
+THEORY_COLOR = {True: "green", False: "black"}
+
+
+def _legend_outside(ax):
+    """Legend to the right of the axes, off the data."""
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              borderaxespad=0.0)
 
 
 def _meanfield():
@@ -253,8 +170,8 @@ def _write_json(path, data):
 def _save(fig, out, stem):
     png = os.path.join(out, stem + ".png")
     pdf = os.path.join(out, stem + ".pdf")
-    fig.savefig(png, dpi=150)
-    fig.savefig(pdf)
+    fig.savefig(png, dpi=150, bbox_inches="tight")
+    fig.savefig(pdf, bbox_inches="tight")
     _pyplot().close(fig)
     return png, pdf
 
@@ -285,7 +202,7 @@ def _by_N(res, ycol):
 
 
 def _mmi_figure(name, field, Ns, Gammas, out, exchange, gamma, method, store, map,
-                progress_bar, options, theory, theory_points, title):
+                progress_bar, options, theory, theory_points, title, paper):
     res = _steady_sweep(Ns, Gammas, exchange, field, gamma, method, store, map,
                         progress_bar, options)
     curve = None
@@ -312,20 +229,27 @@ def _mmi_figure(name, field, Ns, Gammas, out, exchange, gamma, method, store, ma
     res.to_csv(csv_path)
     data = {"figure": name, "model": "LMG", "exchange": exchange, "field": field,
             "gamma": gamma, "method": method, "columns": res.columns, "points": res.rows,
-            "theory": curve, "extrapolation": extrap}
+            "theory": curve, "extrapolation": extrap,
+            "extrapolation_note": "N -> infinity fits of a + b/N (+ c/N^2) per Gamma; "
+            "error = statistical and model error (spread over fit orders, dropped "
+            "sizes and measured exponents); 'consistent': false (with a 'reason') "
+            "where the sizes do not support a 1/N extrapolation: no marker is drawn "
+            "there."}
     _write_json(json_path, data)
 
     plt = _pyplot()
-    fig, ax = _theory_and_finite_n(plt, curve, table, Ns_sorted, gamma)
-    if extrap:
-        ax.errorbar([e["Gamma"] / gamma for e in extrap], [e["estimate"] for e in extrap],
-                    yerr=[e["error"] for e in extrap], fmt="x", color="tab:red", ms=4,
-                    lw=0.8, label=r"$N\to\infty$ fit")
+    fig, ax = _theory_and_finite_n(plt, curve, table, Ns_sorted, gamma, paper)
+    good = [e for e in extrap if e["consistent"]]
+    if good:
+        ax.errorbar([e["Gamma"] / gamma for e in good], [e["estimate"] for e in good],
+                    yerr=[e["error"] for e in good], fmt="s", mfc="none",
+                    color="black", ms=3.5, lw=0.8, capsize=2,
+                    label=r"$N\to\infty$ fit ($\pm$ fit and model error)")
     ax.set_xlabel(r"$\Gamma/\gamma$")
     ax.set_ylabel(r"$I_M/N$")
     ax.set_title(title, fontsize=9)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=7, frameon=False)
+    _legend_outside(ax)
     fig.tight_layout()
     png, pdf = _save(fig, out, stem)
     return FigureResult(name, {"png": png, "pdf": pdf, "csv": csv_path,
@@ -341,7 +265,7 @@ def figure_1a(Ns=None, Gammas=None, out="figures", exchange=3.0, gamma=1.0,
     Parameters
     ----------
     Ns : sequence of int, optional
-        System sizes; default (20, 40, 80), with ``paper=True``
+        System sizes; default (20, 40, 80, 160), with ``paper=True``
         (100, 200, 400, 800, 1600).
     Gammas : sequence of float, optional
         Collective rates; default ``linspace(0, 5, 21)`` (paper:
@@ -368,7 +292,7 @@ def figure_1a(Ns=None, Gammas=None, out="figures", exchange=3.0, gamma=1.0,
     p = _pick("1a", paper, Ns=Ns, Gammas=Gammas)
     return _mmi_figure("1a", 0.0, p["Ns"], p["Gammas"], out, exchange, gamma, method,
                        store, map, progress_bar, options, theory, theory_points,
-                       f"LMG, h = 0, J = {exchange:g}")
+                       f"LMG, h = 0, J = {exchange:g}", paper)
 
 
 def figure_1b(Ns=None, Gammas=None, out="figures", field=0.5, exchange=3.0, gamma=1.0,
@@ -384,7 +308,7 @@ def figure_1b(Ns=None, Gammas=None, out="figures", field=0.5, exchange=3.0, gamm
     p = _pick("1b", paper, Ns=Ns, Gammas=Gammas)
     return _mmi_figure("1b", float(field), p["Ns"], p["Gammas"], out, exchange, gamma,
                        method, store, map, progress_bar, options, theory, theory_points,
-                       f"LMG, h = {field:g}, J = {exchange:g}")
+                       f"LMG, h = {field:g}, J = {exchange:g}", paper)
 
 
 def figure_transverse(Ns=None, Gammas=None, out="figures", field=0.5, exchange=3.0,
@@ -419,25 +343,25 @@ def figure_transverse(Ns=None, Gammas=None, out="figures", field=0.5, exchange=3
             "theory": curve}
     _write_json(json_path, data)
     plt = _pyplot()
-    fig, ax = _theory_and_finite_n(plt, curve, table, sorted(table), gamma)
+    fig, ax = _theory_and_finite_n(plt, curve, table, sorted(table), gamma, paper)
     ax.set_xlabel(r"$\Gamma/\gamma$")
     ax.set_ylabel(r"$\sqrt{\langle m_x\rangle^2 + \langle m_y\rangle^2}$")
     ax.set_title(f"LMG, h = {field:g}, J = {exchange:g}", fontsize=9)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=7, frameon=False)
+    _legend_outside(ax)
     fig.tight_layout()
     png, pdf = _save(fig, out, stem)
     return FigureResult("transverse", {"png": png, "pdf": pdf, "csv": csv_path,
                                        "json": json_path}, data, res)
 
 
-def _theory_and_finite_n(plt, curve, table, Ns, gamma):
+def _theory_and_finite_n(plt, curve, table, Ns, gamma, paper=False):
     """The paper's style: mean-field line, finite-N dots with dotted guides."""
-    fig, ax = plt.subplots(figsize=(4.5, 3.4))
+    fig, ax = plt.subplots(figsize=(6.2, 3.4))
     if curve is not None:
-        ax.plot(np.asarray(curve["Gamma"]) / gamma, curve["value"], "k-", lw=1.5,
-                label="mean-field theory")
-    for color, n in zip(_colors(len(Ns)), Ns):
+        ax.plot(np.asarray(curve["Gamma"]) / gamma, curve["value"], "-",
+                color=THEORY_COLOR[bool(paper)], lw=1.5, label="mean-field theory")
+    for color, n in zip(_colors(len(Ns), paper), Ns):
         g, v = table[n]
         ax.plot(np.asarray(g) / gamma, v, ":o", color=color, ms=3.5, lw=1,
                 label=f"N = {n}")
@@ -450,7 +374,17 @@ def figure_2(Ns=None, fields=None, inset_fields=None, out="figures", exchange=-1
 
     Uses :func:`qutip_mmi.groundstate.ground_state_mmi` (J = N/2 sector,
     O(N) per point). Default sizes (10, 100, 1000), h in [0, 1] with an inset
-    h in [0, 0.05]; ``paper=True`` adds N = 10^4.
+    h in [0, 0.05]; ``paper=True`` adds N = 10^4. The dashed line is ln 2, the
+    N -> infinity value at h = 0 (uniform mixture of product states on the
+    equator: rho_i = 1/2, I_M/N = ln 2).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> res = figure_2(Ns=(10, 20), fields=[0.0, 0.5], inset_fields=[0.01],
+    ...                out=tempfile.mkdtemp())
+    >>> sorted(res.files)
+    ['csv', 'json', 'pdf', 'png']
     """
     from .groundstate import ground_state_mmi
     p = _pick("2", paper, Ns=Ns, fields=fields, inset_fields=inset_fields)
@@ -474,11 +408,12 @@ def figure_2(Ns=None, fields=None, inset_fields=None, out="figures", exchange=-1
     _write_json(json_path, data)
 
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(4.5, 3.4))
-    ins = ax.inset_axes([0.5, 0.45, 0.45, 0.45])
+    fig, ax = plt.subplots(figsize=(6.2, 3.4))
+    # right, below the ln 2 guide: the curves there have decayed to ~0
+    ins = ax.inset_axes([0.47, 0.25, 0.48, 0.5])
     main = set(float(h) for h in p["fields"])
     small = set(float(h) for h in p["inset_fields"])
-    for color, n in zip(_colors(len(Ns)), Ns):
+    for color, n in zip(_colors(len(Ns), paper), Ns):
         rs = [r for r in rows if r["N"] == n]
         hm = [r for r in rs if r["field"] in main]
         hi = [r for r in rs if r["field"] in small]
@@ -486,14 +421,18 @@ def figure_2(Ns=None, fields=None, inset_fields=None, out="figures", exchange=-1
                 color=color, lw=1.2, label=f"N = {n}")
         ins.plot([r["field"] for r in hi], [r["mmi_per_unit"] for r in hi], "-",
                  color=color, lw=1.0)
-    ax.axhline(math.log(2), color="gray", lw=0.6, ls="--")
+    guide = r"$\ln 2$ ($h = 0$, $N\to\infty$)"
+    ax.axhline(math.log(2), color="gray", lw=0.7, ls="--", label=guide)
+    ins.axhline(math.log(2), color="gray", lw=0.6, ls="--")
     ax.set_xlabel(r"$h$")
     ax.set_ylabel(r"$I_M/N$")
-    ax.set_title(f"ground state, J = {exchange:g}", fontsize=9)
-    ax.set_ylim(bottom=0)
+    ax.set_title(f"ferromagnetic LMG ground state, J = {exchange:g}", fontsize=9)
+    ax.set_ylim(0, 0.8)
+    ins.set_xlabel(r"$h$", fontsize=6, labelpad=1)
+    ins.set_ylabel(r"$I_M/N$", fontsize=6, labelpad=1)
     ins.tick_params(labelsize=6)
-    ins.set_ylim(bottom=0)
-    ax.legend(fontsize=7, frameon=False, loc="lower left")
+    ins.set_ylim(0, 0.8)
+    _legend_outside(ax)
     fig.tight_layout()
     png, pdf = _save(fig, out, stem)
     return FigureResult("2", {"png": png, "pdf": pdf, "csv": csv_path,

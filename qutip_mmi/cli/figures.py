@@ -48,6 +48,9 @@ def run(args):
     for e in res.data.get("extrapolation", []) or []:
         mf = e.get("mean_field")
         mf = "" if mf is None else f"   mean field {mf:.5f}"
-        print(f"Gamma = {e['Gamma']:.4g}: N->inf fit I_M/N = {e['estimate']:.5f} "
-              f"+- {e['error']:.1g}{mf}")
+        if e.get("consistent", True) and e["estimate"] is not None:
+            print(f"Gamma = {e['Gamma']:.4g}: N->inf fit I_M/N = {e['estimate']:.5f} "
+                  f"+- {e['error']:.1g}{mf}")
+        else:
+            print(f"Gamma = {e['Gamma']:.4g}: no N->inf fit ({e['reason']}){mf}")
     return 0
