@@ -50,7 +50,7 @@ def full_liouvillian(model):
             c_ops.append(np.sqrt(model.pumping) * site(sp_, i))
         if model.dephasing:
             c_ops.append(np.sqrt(model.dephasing) * site(sz / 2, i))
-    return qutip.liouvillian(H, c_ops).full()
+    return qutip.liouvillian(H, c_ops).to("csr").data.as_scipy().tocsr()
 
 
 def symmetric_basis(N):
@@ -78,7 +78,7 @@ def symmetric_spectrum(model):
     V = symmetric_basis(model.N).toarray()
     LV = L @ V
     M = V.conj().T @ LV
-    assert np.abs(LV - V @ M).max() < 1e-12 * max(np.abs(L).max(), 1)
+    assert np.abs(LV - V @ M).max() < 1e-12 * max(abs(L).max(), 1)
     return np.linalg.eigvals(M), L
 
 
@@ -126,7 +126,7 @@ def models(draw, n_min=2, n_max=6):
                       dephasing=draw(r))
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(models(), st.integers(1, 8), st.booleans())
 def test_random_models_match_full_liouvillian(model, k, arnoldi):
     """Every returned eigenvalue is one of the full 2^N Liouvillian (the ones of
@@ -156,7 +156,7 @@ def test_full_space_has_more_eigenvalues():
     non-permutation-invariant sectors, others that the reduced space lacks."""
     model = qm.LMG(3, field=0.5, Gamma=2.0)
     sym, L = symmetric_spectrum(model)
-    full = np.linalg.eigvals(L)
+    full = np.linalg.eigvals(L.toarray())
     res = qm.spectrum(model, k=19)  # all 20 but the zero
     assert_subset(res.eigenvalues, full)
     assert len(sym) == 20 and len(full) == 64
@@ -176,13 +176,13 @@ def test_lmg_arnoldi_and_dense_against_full(N):
 
 
 def test_medium_size_against_dense_reduced():
-    model = qm.LMG(14, field=0.5, Gamma=2.0)
+    model = qm.LMG(12, field=0.5, Gamma=2.0)
     dense = dense_reduced(model)
     for solver in ("direct", "gmres"):
         res = qm.spectrum(model, k=6, options={"solver": solver})
         assert_nearest(res, dense)
         assert_pairs(res.eigenvalues)
-        assert res.residuals.max() < 1e-10
+        assert res.residuals.max() < TOL
         assert abs(res.zero_eigenvalue) < 1e-12
 
 
