@@ -189,7 +189,7 @@ def test_medium_size_against_dense_reduced():
 @pytest.mark.parametrize("sigma", [-1.0, -0.8 + 1.1j])
 @pytest.mark.parametrize("solver", ["direct", "gmres"])
 def test_shift(sigma, solver):
-    model = qm.LMG(10, field=0.5, Gamma=2.0)
+    model = qm.LMG(8, field=0.5, Gamma=2.0)
     dense = dense_reduced(model)
     res = qm.spectrum(model, k=4, sigma=sigma, options={"solver": solver, "dense_max": 0})
     assert_nearest(res, dense, target=sigma)
