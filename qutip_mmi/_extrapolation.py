@@ -15,6 +15,10 @@ __all__ = ["extrapolate", "Extrapolation"]
 #: as "1/N with a 1/N^2 correction"; outside, the sizes are not asymptotic yet.
 P_RANGE = (0.75, 2.5)
 
+#: Largest change of the effective exponent between neighbouring triples of
+#: sizes: a drifting exponent means the sizes are still in a crossover.
+P_DRIFT = 0.2
+
 
 class Extrapolation:
     """Result of :func:`extrapolate`.
@@ -128,13 +132,16 @@ def extrapolate(Ns, values, order="auto") -> Extrapolation:
 
     The fit uses the largest sizes whose values look asymptotic: each three
     consecutive sizes must change monotonically with an effective exponent p
-    (y ~ a + b N^-p) in ``P_RANGE`` (0.75 to 2.5); smaller sizes that break
-    this are dropped. The error bar adds to the fit's statistical error the
-    largest difference to the other fits (orders 1 and 2, smallest sizes
-    dropped one by one). When fewer than three usable sizes remain the result
-    is flagged ``consistent=False`` with a ``reason``, and so is any input of
-    fewer than four sizes (one exponent alone can agree with 1/N by accident,
-    e.g. at an inflection of the finite-size curve).
+    (y ~ a + b N^-p) in ``P_RANGE`` (0.75 to 2.5), and p must not drift by
+    ``P_DRIFT`` (0.2) or more from one triple to the next; smaller sizes that
+    break this are dropped. The error bar adds to the fit's statistical error
+    the largest difference to the other fits (orders 1 and 2, smallest sizes
+    dropped one by one, the two largest sizes extrapolated with each measured
+    exponent). The result is flagged ``consistent=False`` with a ``reason``
+    unless at least four sizes (two agreeing exponents) remain: one exponent
+    alone can agree with 1/N by accident, e.g. at an inflection of the
+    finite-size curve. This is a necessary check, not a proof: a crossover at
+    sizes beyond the data cannot be seen in them.
 
     Parameters
     ----------
@@ -180,11 +187,15 @@ def extrapolate(Ns, values, order="auto") -> Extrapolation:
 
     exps = [_exponent(N[k:k + 3], y[k:k + 3]) for k in range(len(N) - 2)]
     ok = [P_RANGE[0] <= p <= P_RANGE[1] for p in exps]
-    # the longest tail of sizes whose triples are all acceptable
+    # the longest tail of sizes whose triples are all acceptable, with an
+    # exponent that does not drift from one triple to the next
     start = len(N) - 2
-    while start > 0 and ok[start - 1]:
-        start -= 1
-    tail = slice(start, None) if len(N) >= 3 and ok[-1] else slice(len(N) - 2, None)
+    if len(N) >= 3 and ok[-1]:
+        start = len(N) - 3
+        while start > 0 and ok[start - 1] and abs(exps[start - 1] - exps[start]) < P_DRIFT:
+            start -= 1
+    tail = slice(start, None)
+    nexp = max(len(N) - 2 - start, 0)      # exponents measured inside the tail
     Nt, yt = N[tail], y[tail]
     n = len(Nt)
     use = order if order != "auto" else (2 if n >= 4 else 1)
@@ -201,7 +212,7 @@ def extrapolate(Ns, values, order="auto") -> Extrapolation:
                 cands.append({"order": o, "Ns": [int(round(v)) for v in Nt[k:]],
                               "estimate": a})
     # the two largest sizes extrapolated with each measured local exponent
-    for p in exps[start:] if n >= 3 else []:
+    for p in exps[start:start + nexp]:
         a = float(yt[-1] + (yt[-1] - yt[-2]) / ((Nt[-1] / Nt[-2]) ** p - 1.0))
         cands.append({"order": f"N^-{p:.3g}", "Ns": [int(round(v)) for v in Nt[-2:]],
                       "estimate": a})
@@ -213,7 +224,7 @@ def extrapolate(Ns, values, order="auto") -> Extrapolation:
         consistent = False
         reason = (f"only {len(N)} sizes: the 1/N form needs two checks "
                   "(four sizes) to be trusted")
-    elif n < 3:
+    elif nexp == 0:
         p = exps[-1]
         consistent = False
         if math.isnan(p):
@@ -221,6 +232,12 @@ def extrapolate(Ns, values, order="auto") -> Extrapolation:
         else:
             reason = (f"effective exponent p = {p:.2g} at the largest sizes "
                       f"(y ~ a + b N^-p; 1/N needs p in {P_RANGE[0]:g}..{P_RANGE[1]:g})")
+    elif nexp == 1:
+        consistent = False
+        shown = ", ".join(f"{p:.2g}" for p in exps)
+        reason = (f"the effective exponent is in range only at the three largest "
+                  f"sizes (p = {shown} from the smallest sizes up; a 1/N approach "
+                  f"needs two agreeing exponents, within {P_DRIFT:g})")
     return Extrapolation(est, math.hypot(stat, model), use, coef, allN,
                          [int(round(v)) for v in Nt], consistent, reason, exps, cands,
                          stat, model)

