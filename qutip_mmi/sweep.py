@@ -18,17 +18,18 @@ import json
 import numbers
 import os
 import sys
-import threading
 import types
 
 import numpy as np
 
 from ._resources import progress_bar_name, resolve_progress_bar
+from ._store import STORE_FORMAT, stored_keys
+from ._store import Store as _Store
 from ._validation import check_N, check_option_keys
 from .information import entropy, local_entropy, magnetization, mutual_information
 from .steadystate import METHODS, BlockSolver, resolve_method, steady_state
 
-__all__ = ["sweep", "SweepResult", "MAPS", "RESULT_COLUMNS"]
+__all__ = ["sweep", "SweepResult", "SweepInterrupted", "MAPS", "RESULT_COLUMNS"]
 
 #: The ``map`` choices and the qutip.solver.parallel functions behind them.
 MAPS = {"serial": "serial_map", "parallel": "parallel_map", "loky": "loky_pmap",
@@ -38,7 +39,6 @@ MAPS = {"serial": "serial_map", "parallel": "parallel_map", "loky": "loky_pmap",
 RESULT_COLUMNS = ("mmi", "mmi_per_unit", "entropy", "local_entropy", "mx", "my", "mz",
                   "residual", "seconds", "method")
 
-STORE_FORMAT = "qutip-mmi-sweep/1"
 
 #: Test hook: called as ``_point_hook(index, row)`` in the main process after
 #: each finished point has been recorded (and stored). Raising from it
@@ -211,97 +211,68 @@ def _measure(model, rho):
 
 
 def _solve_point(task):
-    """Task of the parallel maps: ``(index, model, method, solver_options)``.
+    """Task of the parallel maps: ``(index, model, method, solver_options, key,
+    store_path)``.
 
-    Module level (picklable). Returns ``(index, results dict)``.
+    Module level (picklable). Returns ``(index, results dict)``, or
+    ``(index, None)`` when the point is already in the store (finished by
+    another process sharing it).
     """
-    index, model, method, solver_options = task
+    index, model, method, solver_options, key, path = task
+    if path is not None and key in stored_keys(path):
+        return index, None
     rho = steady_state(model, method=method, options=solver_options)
     return index, _measure(model, rho)
 
 
 class _SerialSolver:
-    """Serial task with a shared :class:`BlockSolver` (warm starts)."""
+    """Serial task (main process): skips points another process stored, and
+    reuses one :class:`BlockSolver` along the grid (warm starts) if ``warm``."""
 
-    def __init__(self, method, solver_options):
-        self.method = method
-        self.solver = BlockSolver(solver_options)
+    def __init__(self, solver_options, store, warm):
+        self.store = store
+        self.solver = BlockSolver(solver_options) if warm else None
 
     def __call__(self, task):
-        index, model, method, solver_options = task
-        if resolve_method(model, method) != "blocks":
-            return _solve_point(task)
-        rho = self.solver.solve(model)
+        index, model, method, solver_options, key, _ = task
+        if self.store is not None:
+            self.store.refresh()
+            if key in self.store.rows:
+                return index, None
+        if self.solver is None or resolve_method(model, method) != "blocks":
+            rho = steady_state(model, method=method, options=solver_options)
+        else:
+            rho = self.solver.solve(model)
         return index, _measure(model, rho)
 
 
-# ------------------------------------------------------------------- store
-class _Store:
-    """Append-only JSON-lines store: a header line, then one line per point."""
+class SweepInterrupted(KeyboardInterrupt):
+    """The ``KeyboardInterrupt`` of an interrupted :func:`sweep` (a subclass:
+    ``except KeyboardInterrupt`` catches it), raised once the store is
+    consistent.
 
-    def __init__(self, path, header, fixed, fsync=True):
-        self.path = os.fspath(path)
-        self.fsync = fsync
-        self.lock = threading.Lock()
-        self.rows = {}
-        if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
-            self._load(header, fixed)
+    Attributes
+    ----------
+    saved : int
+        Points of the grid in the store (0 without a store).
+    done : int
+        Points finished before the interruption.
+    total : int
+        Points of the grid.
+    store : str or None
+        The store.
+    """
+
+    def __init__(self, done, total, store):
+        self.done, self.total, self.store = done, total, store
+        self.saved = done if store is not None else 0
+        if store is None:
+            msg = (f"sweep interrupted after {done} of {total} points; nothing was "
+                   "saved (no store)")
         else:
-            d = os.path.dirname(os.path.abspath(self.path))
-            os.makedirs(d, exist_ok=True)
-            self._append(header)
-
-    def _load(self, header, fixed):
-        with open(self.path, "r") as fh:
-            lines = fh.read().split("\n")
-        complete = lines[:-1]  # the text after the last newline is incomplete
-        if lines[-1].strip():
-            # a line cut short by a crash: drop it from the file
-            with open(self.path, "r+") as fh:
-                fh.truncate(sum(len(s.encode()) + 1 for s in complete))
-        if not complete:
-            raise ValueError(f"sweep store {self.path!r} has no header line")
-        try:
-            old = json.loads(complete[0])
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"sweep store {self.path!r}: unreadable header") from exc
-        if old.get("format") != STORE_FORMAT:
-            raise ValueError(f"{self.path!r} is not a qutip-mmi sweep store "
-                             f"(format {old.get('format')!r})")
-        problems = []
-        if old.get("model") != header["model"]:
-            problems.append(f"model {old.get('model')!r} != {header['model']!r}")
-        if old.get("method") != header["method"]:
-            problems.append(f"method {old.get('method')!r} != {header['method']!r}")
-        old_params = old.get("parameters", {})
-        for name in fixed:
-            if old_params.get(name) != header["parameters"][name]:
-                problems.append(f"{name} = {old_params.get(name)!r} in the store, "
-                                f"{header['parameters'][name]!r} now")
-        if problems:
-            raise ValueError(f"sweep store {self.path!r} was made for a different "
-                             "sweep (refusing to mix): " + "; ".join(problems))
-        for n, line in enumerate(complete[1:], start=2):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"sweep store {self.path!r}: bad line {n}") from exc
-            self.rows[row["key"]] = row["row"]
-
-    def _append(self, obj):
-        line = json.dumps(obj) + "\n"
-        with self.lock:
-            with open(self.path, "a") as fh:
-                fh.write(line)
-                fh.flush()
-                if self.fsync:
-                    os.fsync(fh.fileno())
-
-    def add(self, key, row):
-        self._append({"key": key, "row": row})
-        self.rows[key] = row
+            msg = (f"sweep interrupted: {done} of {total} points are saved in "
+                   f"{store!r}; rerun the same sweep with the same store to resume")
+        super().__init__(msg)
 
 
 # ------------------------------------------------------------------- sweep
@@ -329,13 +300,22 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
         Steady-state route (:func:`qutip_mmi.steady_state`).
     store : str or path, optional
         JSON-lines file. The first line is a header (package version, model
-        class, all base-model parameters, method); every finished point is
-        appended at once (flush + ``os.fsync``). Rerunning the same sweep with
-        the same store computes only the points missing from it (points are
-        matched by their full model-parameter values), so a crash or
-        ``KeyboardInterrupt`` loses at most the points in progress. A store
-        made for another model class, method or other values of the
-        non-varied parameters raises ``ValueError``.
+        class, all base-model parameters, method, varied parameters); every
+        finished point is appended at once (flush + ``os.fsync``). Rerunning
+        the same sweep with the same store computes only the points missing
+        from it (points are matched by their full model-parameter values), so a
+        crash or ``KeyboardInterrupt`` loses at most the points in progress.
+        Several processes may run the same sweep on one store at once: a lock
+        file ``<store>.lock`` serializes every read and append, each process
+        skips the points others have stored before computing one, and a point
+        finished by two processes is written once. A store made for another
+        model class, method, other values of the non-varied parameters or
+        **other varied parameters** (e.g. a ``"field"`` sweep on a store of a
+        ``"Gamma"`` sweep, or an ``"N"`` sweep on a fixed-N store) is refused
+        with ``ValueError`` naming the parameter and the store (use one store
+        per set of varied parameters). An unreadable line raises ``ValueError``
+        giving ``file:line`` and the start of the text; the option
+        ``skip_bad_lines`` keeps the good rows.
     map : {"serial", "parallel", "loky", "mpi"}
         :func:`qutip.solver.parallel.serial_map`, ``parallel_map``,
         ``loky_pmap`` or ``mpi_pmap``. With ``"serial"`` and the "blocks" route
@@ -358,18 +338,32 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
         ``"map_kw"``: passed to the map (``num_cpus``, ``timeout``,
         ``fail_fast``; for "mpi" ``num_cpus`` defaults to the MPI world size
         minus one); ``"progress_kwargs"``: passed to the progress bar;
-        ``"fsync"`` (default True); ``"progress_bar"`` (the same as the
-        keyword). Unknown keys raise ``KeyError`` naming the valid ones.
+        ``"fsync"`` (default True); ``"skip_bad_lines"`` (default False):
+        skip unreadable store lines with a ``UserWarning`` listing their line
+        numbers (the file is not rewritten; new points are appended after
+        them); ``"progress_bar"`` (the same as the keyword). Unknown keys
+        raise ``KeyError`` naming the valid ones.
 
     Returns
     -------
     SweepResult
+        ``computed`` counts the points solved by this call, ``reused`` those
+        read from the store (at the start, or stored meanwhile by another
+        process).
+
+    Raises
+    ------
+    SweepInterrupted
+        A ``KeyboardInterrupt`` (subclass) once the store is consistent, with
+        ``done``, ``saved``, ``total`` and ``store`` attributes.
 
     Notes
     -----
     MPI: ``map="mpi"`` uses :class:`mpi4py.futures.MPIPoolExecutor` (needs
     mpi4py and an MPI installation). Start the program under
-    :mod:`mpi4py.futures` so that the worker ranks serve the pool, e.g.::
+    :mod:`mpi4py.futures` so that the worker ranks serve the pool; otherwise
+    ``map="mpi"`` is refused with ``ValueError`` before any work (spawning
+    workers without ``mpiexec`` hangs), e.g.::
 
         mpiexec -n 5 python -m mpi4py.futures -m qutip_mmi sweep --N 40 \\
             --field 0.5 --Gamma-range 0 5 21 --store lmg40.jsonl --map mpi
@@ -392,10 +386,12 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
     options = check_option_keys(options, ("solver", "warm_start", "map_kw",
-                                          "progress_kwargs", "fsync", "progress_bar"),
-                                "sweep")
+                                          "progress_kwargs", "fsync", "progress_bar",
+                                          "skip_bad_lines"), "sweep")
     solver_options = dict(options.get("solver") or {})
     map_fn = _map_function(map)
+    if map == "mpi":
+        check_mpi_pool()
     progress = progress_bar_name(resolve_progress_bar(progress_bar, options))
     names, points = _grid(parameters)
     base_params = model.parameters
@@ -414,46 +410,99 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
                   "model": type(model).__name__, "parameters": base_params,
                   "method": method, "varied": names}
         st = _Store(store, header, [n for n in base_params if n not in names],
-                    options.get("fsync", True))
+                    fsync=options.get("fsync", True),
+                    skip_bad_lines=options.get("skip_bad_lines", False))
 
     rows = [None] * len(points)
-    reused = 0
-    for i, (m, k) in enumerate(zip(models, keys)):
+    count = {"computed": 0, "reused": 0}
+    for i, k in enumerate(keys):
         if st is not None and k in st.rows:
             rows[i] = st.rows[k]
-            reused += 1
-    todo = [(i, models[i], method, solver_options)
+            count["reused"] += 1
+    path = None if st is None else st.path
+    todo = [(i, models[i], method, solver_options, keys[i], path)
             for i in range(len(points)) if rows[i] is None]
 
     def record(result):
         i, out = result
-        row = {**points[i], **{n: v for n, v in models[i].parameters.items()
-                                if n not in points[i]}, **out}
-        row = {c: row.get(c) for c in columns}
-        if st is not None:
-            st.add(keys[i], row)
+        if out is None:  # finished by another process sharing the store
+            st.refresh()
+            row = st.rows.get(keys[i])
+            if row is None:
+                return
+            count["reused"] += 1
+        else:
+            row = {**points[i], **{n: v for n, v in models[i].parameters.items()
+                                    if n not in points[i]}, **out}
+            row = {c: row.get(c) for c in columns}
+            if st is not None:
+                row = st.add(keys[i], row)  # the first row stored wins
+            count["computed"] += 1
         rows[i] = row
         if _point_hook is not None:
             _point_hook(i, row)
 
     if todo:
-        task = _solve_point
-        if map == "serial" and options.get("warm_start", True):
-            task = _SerialSolver(method, solver_options)
+        if map == "serial":
+            task = _SerialSolver(solver_options, st, options.get("warm_start", True))
+        else:
+            task = _solve_point
         map_kw = dict(options.get("map_kw") or {})
         if map == "mpi":
             _prepare_mpi()
             if "num_cpus" not in map_kw and "QUTIP_NUM_PROCESSES" not in os.environ:
                 map_kw["num_cpus"] = _mpi_workers()
-        map_fn(task, todo, reduce_func=record, map_kw=map_kw,
-               progress_bar=progress,
-               progress_bar_kwargs=dict(options.get("progress_kwargs") or {}))
+        try:
+            map_fn(task, todo, reduce_func=record, map_kw=map_kw,
+                   progress_bar=progress,
+                   progress_bar_kwargs=dict(options.get("progress_kwargs") or {}))
+        except KeyboardInterrupt as exc:
+            # every finished point is appended whole (a line cut short is
+            # dropped by the next reader): the store is consistent. Count the
+            # points of this grid in the file (the interrupt may have come
+            # between the append and the bookkeeping).
+            done = sum(r is not None for r in rows)
+            if path is not None:
+                in_file = stored_keys(path, cache=False)
+                done = sum(k in in_file for k in keys)
+            raise SweepInterrupted(done, len(points), path) from exc
     missing = [i for i, r in enumerate(rows) if r is None]
     if missing:  # e.g. a map timeout
         raise RuntimeError(f"{len(missing)} sweep points were not computed "
                            "(map timeout?); rerun with the same store to finish")
-    return SweepResult(rows, columns, names, model, method, computed=len(todo),
-                       reused=reused, store=None if st is None else st.path)
+    return SweepResult(rows, columns, names, model, method, computed=count["computed"],
+                       reused=count["reused"], store=path)
+
+
+#: How to start a sweep with map="mpi" (refusal message of check_mpi_pool).
+MPI_COMMAND = ("mpiexec -n 5 python -m mpi4py.futures -m qutip_mmi sweep ... --map mpi "
+               "(command line) or mpiexec -n 5 python -m mpi4py.futures script.py "
+               "(a script calling sweep(..., map='mpi')): one rank runs the sweep, "
+               "the others compute points")
+
+
+def check_mpi_pool():
+    """Refuse ``map="mpi"`` unless this process is the root of an mpi4py.futures
+    pool with workers (``mpiexec -n K python -m mpi4py.futures ...``, K >= 2).
+
+    Otherwise :class:`mpi4py.futures.MPIPoolExecutor` would spawn workers with
+    ``MPI_Comm_spawn``, which hangs (MPICH singleton without ``mpiexec``) or
+    makes every rank run the whole sweep. The check only reads the world size
+    and whether mpi4py.futures set up its shared pool; it spawns nothing.
+    """
+    try:
+        from mpi4py import MPI
+        from mpi4py.futures import _core
+    except ImportError as exc:
+        raise ImportError("map='mpi' needs mpi4py and an MPI library (pip install "
+                          f"mpi4py mpich): {exc}") from exc
+    size = MPI.COMM_WORLD.Get_size()
+    shared = getattr(_core, "SharedPool", True)  # unknown mpi4py layout: size only
+    if shared is None or size < 2:
+        how = ("this program was not started under python -m mpi4py.futures"
+               if shared is None else "no rank is left to compute points")
+        raise ValueError(f"map='mpi' needs MPI worker processes, but the MPI world has "
+                         f"{size} process(es) and {how}; start it as {MPI_COMMAND}")
 
 
 def _prepare_mpi():
