@@ -245,6 +245,11 @@ def _mmi_figure(name, field, Ns, Gammas, out, exchange, gamma, method, store, ma
                     yerr=[e["error"] for e in good], fmt="s", mfc="none",
                     color="black", ms=3.5, lw=0.8, capsize=2,
                     label=r"$N\to\infty$ fit ($\pm$ fit and model error)")
+    if len(good) < len(extrap):
+        ax.text(1.02, 0.0, f"no $N\\to\\infty$ fit at {len(extrap) - len(good)} of "
+                f"{len(extrap)}\n$\\Gamma$ values: sizes not\nin the 1/N regime "
+                "(see JSON)", transform=ax.transAxes, fontsize=6, va="bottom",
+                color="0.35")
     ax.set_xlabel(r"$\Gamma/\gamma$")
     ax.set_ylabel(r"$I_M/N$")
     ax.set_title(title, fontsize=9)
@@ -381,10 +386,10 @@ def figure_2(Ns=None, fields=None, inset_fields=None, out="figures", exchange=-1
     Examples
     --------
     >>> import tempfile
-    >>> res = figure_2(Ns=(10, 20), fields=[0.0, 0.5], inset_fields=[0.01],
-    ...                out=tempfile.mkdtemp())
-    >>> sorted(res.files)
-    ['csv', 'json', 'pdf', 'png']
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     res = figure_2(Ns=(10, 20), fields=[0.0, 0.5], inset_fields=[0.01], out=out)
+    ...     print(sorted(res.files), round(res.data["points"][0]["mmi_per_unit"], 6))
+    ['csv', 'json', 'pdf', 'png'] 0.693147
     """
     from .groundstate import ground_state_mmi
     p = _pick("2", paper, Ns=Ns, fields=fields, inset_fields=inset_fields)
