@@ -13,11 +13,18 @@ The generator is the float64 reduced Liouvillian of the steady-state engine
     (with its time-dependent terms) conserves Jz and the initial state is
     diagonal in every J block, since then it stays diagonal.
 
-Integrators (``options["method"]``): the explicit Runge-Kutta methods of
-:mod:`scipy.integrate` ("RK45", the default, or "DOP853"), "BDF" with the sparse
-Jacobian, and "krylov" (:func:`scipy.sparse.linalg.expm_multiply` output interval
-by output interval, constant generators only). benchmarks/RESULTS.md records the
-comparison, with QuTiP's own integrators on the same operator.
+Integrators (``options["method"]``, QuTiP's names where QuTiP has them):
+"dop853" (the default: the compiled Dormand-Prince 8(5,3) of
+:class:`scipy.integrate.ode`, the integrator behind QuTiP's ``method="dop853"``),
+"adams" (VODE's Adams, QuTiP's default for mesolve), the Python
+:mod:`scipy.integrate` classes "RK45", "DOP853" and "BDF" (with the sparse
+Jacobian), and "krylov" (:func:`scipy.sparse.linalg.expm_multiply` output
+interval by output interval, constant generators only). The problem is stiff
+(Liouvillian eigenvalues reach ~2N, mostly dissipative), so the explicit
+methods are stability-limited: their cost grows like N^4 at fixed t. The
+comparison is in benchmarks/RESULTS.md: dop853 was the fastest at equal
+accuracy; BDF (a sparse LU of the coupled q blocks at every step-size change)
+was 100x slower.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 import sys
 import time
 import types
+import warnings
 
 import numpy as np
 import scipy.integrate as si
@@ -43,11 +51,11 @@ from .steadystate.liouvillian import QLayout, assemble
 
 __all__ = ["evolve", "EvolveResult", "DEFAULT_OPTIONS", "METHODS", "memory_estimate"]
 
-METHODS = ("RK45", "DOP853", "BDF", "krylov")
+METHODS = ("dop853", "adams", "RK45", "DOP853", "BDF", "krylov")
 
 #: Options of :func:`evolve` (QuTiP's names where QuTiP has one).
 DEFAULT_OPTIONS = {
-    "method": "RK45",
+    "method": "dop853",
     "atol": 1e-10,
     "rtol": 1e-8,
     "nsteps": 100_000,
@@ -60,7 +68,7 @@ DEFAULT_OPTIONS = {
 
 
 def memory_estimate(N, populations_only, n_times=0, store_states=False,
-                    method="RK45") -> float:
+                    method="dop853") -> float:
     """Rough peak bytes of :func:`evolve` (assembly, integrator work space, states).
 
     Calibrated on peak resident memory of LMG runs (benchmarks/RESULTS.md).
@@ -98,9 +106,11 @@ class EvolveResult:
         |Tr rho - 1| and the smallest block eigenvalue at every time (diagnostics).
     method, layout : str
         Integrator and layout ("hermitian" or "populations").
-    unknowns, nfev, steps : int
-        Size of the integrated real system, right-hand-side evaluations and
-        integrator steps (matrix-vector products for "krylov").
+    unknowns, nfev : int
+        Size of the integrated real system and right-hand-side evaluations.
+    steps : int or None
+        Integrator steps (output intervals for "krylov"; None for "dop853" and
+        "adams", which do not report them).
     seconds : float
         Wall time.
     """
@@ -254,7 +264,8 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         Collective operators in :mod:`qutip.piqs`'s Dicke basis (e.g.
         ``piqs.jspin(N, basis="dicke")``) or callables ``f(state: PIState)``.
     options : dict, optional
-        ``method`` ("RK45" default, "DOP853", "BDF", "krylov"), ``atol`` (1e-10),
+        ``method`` ("dop853" default, "adams", "RK45", "DOP853", "BDF",
+        "krylov"; see the module docstring), ``atol`` (1e-10),
         ``rtol`` (1e-8), ``nsteps`` (most integrator steps between two output
         times, 100000), ``max_step`` (0: unbounded), ``store_states`` (False),
         ``force_memory`` (False), ``blas_threads`` (1), ``layout`` ("auto",
@@ -313,7 +324,7 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
             raise ValueError(f"H_t: {exc}") from None
         if method == "krylov":
             raise ValueError("options['method']='krylov' needs a constant generator; "
-                             "use 'RK45', 'DOP853' or 'BDF' with H_t")
+                             "use 'dop853' (the default) with H_t")
     else:
         combined = model
     state0 = initial_state(rho0, N)
@@ -364,6 +375,8 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         if K > 1:
             if method == "krylov":
                 steps = _run_krylov(system, y, tlist, record, bar)
+            elif method in ("dop853", "adams"):
+                steps = _run_compiled(system, y, tlist, record, bar, opts)
             else:
                 steps = _run_ode(system, y, tlist, record, bar, opts)
     bar.finished()
@@ -373,7 +386,7 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         if hermitian:
             expect[i] = expect[i].real.copy()
     info = {"method": method, "layout": "populations" if populations else "hermitian",
-            "unknowns": int(system.size), "nfev": int(system.nfev), "steps": int(steps),
+            "unknowns": int(system.size), "nfev": int(system.nfev), "steps": steps,
             "atol": opts["atol"], "rtol": opts["rtol"],
             "seconds": time.perf_counter() - t_start,
             "model": getattr(model, "parameters", None),
@@ -388,6 +401,35 @@ def _run_krylov(system, y, tlist, record, bar):
         record(k, y)
         bar.update()
     return len(tlist) - 1
+
+
+def _run_compiled(system, y, tlist, record, bar, opts):
+    """scipy.integrate.ode ('dop853' or VODE 'adams'); nsteps per output interval."""
+    if opts["method"] == "dop853":
+        kwargs = {"max_step": opts["max_step"]}
+        solver = si.ode(system.rhs).set_integrator("dop853", **kwargs,
+                                                   atol=opts["atol"], rtol=opts["rtol"],
+                                                   nsteps=opts["nsteps"])
+    else:
+        solver = si.ode(system.rhs).set_integrator(
+            "vode", method="adams", atol=opts["atol"], rtol=opts["rtol"],
+            nsteps=opts["nsteps"], max_step=opts["max_step"])
+    solver.set_initial_value(y, tlist[0])
+    for k in range(1, len(tlist)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # failures are raised just below
+            y = solver.integrate(tlist[k])
+        if not solver.successful():
+            hint = ("more than nsteps={} integrator steps between t={:g} and t={:g}; "
+                    "raise options['nsteps']".format(opts["nsteps"], tlist[k - 1],
+                                                     tlist[k])
+                    if solver.get_return_code() in (-2, -1) else
+                    f"return code {solver.get_return_code()}")
+            raise RuntimeError(f"evolve: the {opts['method']} integrator failed at "
+                               f"t={solver.t:g}: {hint}")
+        record(k, y)
+        bar.update()
+    return None  # the compiled integrators do not report their step count
 
 
 def _run_ode(system, y, tlist, record, bar, opts):

@@ -15,7 +15,7 @@ from qutip_mmi import (LMG, BoundaryTimeCrystal, CollectiveJump, PIModel, PIStat
 from qutip_mmi.evolve import EvolveResult, evolve
 from qutip_mmi.steadystate import piqs_route
 
-TIGHT = {"atol": 1e-12, "rtol": 1e-12, "method": "DOP853"}
+TIGHT = {"atol": 1e-12, "rtol": 1e-12}
 
 
 # ------------------------------------------------------------ full 2^N reference
@@ -199,8 +199,8 @@ def test_methods_agree_and_e_ops():
     e_ops = {"jz": jz, "jp": jp, "m": lambda s: float(np.trace(s.block(0)).real)}
     runs = {m: evolve(model, piqs.css(N, 0.7, 0.0, coordinates="polar"), tlist, e_ops=e_ops,
                       options={"method": m, "atol": 1e-12, "rtol": 1e-11})
-            for m in ("RK45", "DOP853", "BDF", "krylov")}
-    ref = runs.pop("RK45")
+            for m in ("dop853", "adams", "RK45", "DOP853", "BDF", "krylov")}
+    ref = runs.pop("dop853")
     for res in runs.values():
         np.testing.assert_allclose(res.mmi, ref.mmi, atol=1e-7)
         np.testing.assert_allclose(res.magnetization, ref.magnetization, atol=1e-8)
@@ -277,8 +277,9 @@ def test_bad_input():
         evolve(model, rho, [0, 1], options={"tolerance": 1})
     with pytest.raises(ValueError, match="method"):
         evolve(model, rho, [0, 1], options={"method": "euler"})
-    with pytest.raises(RuntimeError, match="nsteps"):
-        evolve(model, rho, [0, 10], options={"nsteps": 5})
+    for method in ("dop853", "adams", "RK45"):
+        with pytest.raises(RuntimeError, match="nsteps"):
+            evolve(model, rho, [0, 10], options={"nsteps": 5, "method": method})
     assert isinstance(evolve(model, rho, [0.0]), EvolveResult)
 
 

@@ -34,8 +34,9 @@ def add_arguments(p):
                    help="final time")
     p.add_argument("--steps", type=int, default=200,
                    help="number of output intervals: K+1 times from 0 to t-max")
-    p.add_argument("--method", default="RK45", choices=["RK45", "DOP853", "BDF", "krylov"],
-                   help="integrator")
+    p.add_argument("--method", default="dop853",
+                   choices=["dop853", "adams", "RK45", "DOP853", "BDF", "krylov"],
+                   help="integrator (see qutip_mmi.evolve)")
     p.add_argument("--atol", type=float, default=1e-10, help="absolute tolerance")
     p.add_argument("--rtol", type=float, default=1e-8, help="relative tolerance")
     out = p.add_mutually_exclusive_group()
