@@ -71,3 +71,21 @@ def test_ci_runs_the_readme_command_verbatim():
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert command in ci
     assert "python3 -m venv" in "\n".join(ci)  # CI makes a fresh environment
+
+
+@pytest.mark.parametrize("page", ["index.rst", "piqs.rst"])
+def test_docs_snippets_run(page, tmp_path, monkeypatch, capsys):
+    """The Python blocks of the documentation pages run as written."""
+    monkeypatch.chdir(tmp_path)
+    blocks = _python_blocks((ROOT / "docs" / page).read_text())
+    assert blocks
+    ns = {}
+    for code in blocks:
+        exec(compile(code, page, "exec"), ns)  # noqa: S102 (our own docs)
+    capsys.readouterr()
+    if page == "piqs.rst":   # the piqs model and ours give the same state
+        assert ns["mx"] == pytest.approx(ns["mx_piqs"], abs=1e-6)
+        rho_piqs = ns["rho_piqs"]
+        got = ns["qm"].mutual_information(
+            ns["qm"].PIState.from_qobj(rho_piqs / rho_piqs.tr()))
+        assert got == pytest.approx(ns["qm"].mutual_information(ns["rho"]), abs=1e-6)
