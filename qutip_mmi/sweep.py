@@ -11,6 +11,7 @@ resumes where it stopped, and can be distributed with the maps of
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -390,8 +391,7 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
                                           "skip_bad_lines"), "sweep")
     solver_options = dict(options.get("solver") or {})
     map_fn = _map_function(map)
-    if map == "mpi":
-        check_mpi_pool()
+    mpi_workers = check_mpi_pool() if map == "mpi" else None
     progress = progress_bar_name(resolve_progress_bar(progress_bar, options))
     names, points = _grid(parameters)
     base_params = model.parameters
@@ -448,10 +448,9 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
         else:
             task = _solve_point
         map_kw = dict(options.get("map_kw") or {})
-        if map == "mpi":
-            _prepare_mpi()
-            if "num_cpus" not in map_kw and "QUTIP_NUM_PROCESSES" not in os.environ:
-                map_kw["num_cpus"] = _mpi_workers()
+        if map == "mpi" and "num_cpus" not in map_kw \
+                and "QUTIP_NUM_PROCESSES" not in os.environ:
+            map_kw["num_cpus"] = mpi_workers
         try:
             map_fn(task, todo, reduce_func=record, map_kw=map_kw,
                    progress_bar=progress,
@@ -481,9 +480,10 @@ MPI_COMMAND = ("mpiexec -n 5 python -m mpi4py.futures -m qutip_mmi sweep ... --m
                "the others compute points")
 
 
-def check_mpi_pool():
+def check_mpi_pool() -> int:
     """Refuse ``map="mpi"`` unless this process is the root of an mpi4py.futures
-    pool with workers (``mpiexec -n K python -m mpi4py.futures ...``, K >= 2).
+    pool with workers (``mpiexec -n K python -m mpi4py.futures ...``, K >= 2);
+    return the number of worker ranks.
 
     Otherwise :class:`mpi4py.futures.MPIPoolExecutor` would spawn workers with
     ``MPI_Comm_spawn``, which hangs (MPICH singleton without ``mpiexec``) or
@@ -503,24 +503,12 @@ def check_mpi_pool():
                if shared is None else "no rank is left to compute points")
         raise ValueError(f"map='mpi' needs MPI worker processes, but the MPI world has "
                          f"{size} process(es) and {how}; start it as {MPI_COMMAND}")
-
-
-def _prepare_mpi():
     # qutip's mpi_pmap stops loky's resource tracker through the attribute
     # loky.backend.resource_tracker, which loky >= 3.5 no longer imports eagerly
     # (AttributeError); importing the submodule restores the attribute.
-    try:
+    with contextlib.suppress(ImportError):
         import loky.backend.resource_tracker  # noqa: F401
-    except ImportError:
-        pass
-
-
-def _mpi_workers():
-    try:
-        from mpi4py import MPI
-        return max(MPI.COMM_WORLD.Get_size() - 1, 1)
-    except ImportError:  # mpi_pmap raises its own ImportError
-        return 1
+    return size - 1
 
 
 class _CallableModule(types.ModuleType):

@@ -344,6 +344,29 @@ def test_points_stored_by_another_process_are_skipped(tmp_path, monkeypatch):
     assert swmod._solve_point(task[:5] + (None,))[1]["mmi"] > 0
 
 
+def test_parallel_map_skips_points_stored_meanwhile(tmp_path, monkeypatch):
+    # "another process" stores point 1 right after this sweep read the store:
+    # the worker skips it and the main process takes the stored row
+    path = tmp_path / "p.jsonl"
+    model = LMG(4)
+    grid = {"Gamma": [0.5, 1.0, 2.0]}
+    key1 = swmod._key(model.replace(Gamma=1.0).parameters)
+    fake = {"Gamma": 1.0, "mmi": -1.0}
+
+    class LateStore(Store):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            Store(*args, **kwargs).add(key1, fake)
+
+    monkeypatch.setattr(swmod, "_Store", LateStore)
+    res = sweep(model, grid, store=path, map="parallel",
+                options={"map_kw": {"num_cpus": 2}})
+    assert res.computed == 2 and res.reused == 1 and res.rows[1] == fake
+    ref = sweep(model, grid)
+    assert [res.rows[i]["mmi"] for i in (0, 2)] == [ref.rows[i]["mmi"] for i in (0, 2)]
+    assert len(path.read_text().splitlines()) == 1 + 3
+
+
 @pytest.mark.parametrize("grid", [{"field": [0.1, 0.2]},
                                   {"N": [4, 6], "Gamma": [0.5, 1.0]}])
 def test_store_of_other_varied_parameters_is_refused(tmp_path, grid):
