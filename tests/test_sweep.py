@@ -71,8 +71,10 @@ def test_interrupted_store_resumes_missing_points_only(tmp_path, monkeypatch, fi
     grid = {"Gamma": [0.5, 1.0, 1.5, 2.0, 3.0]}
     store = tmp_path / "sweep.jsonl"
     monkeypatch.setattr(swmod, "_point_hook", _interrupt_after(2))
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as ei:
         sweep(model, grid, store=store)
+    assert (ei.value.saved, ei.value.total, ei.value.store) == (2, 5, str(store))
+    assert "2 of 5 points are saved" in str(ei.value)
     lines = store.read_text().splitlines()
     assert len(lines) == 1 + 2  # header + the two finished points
     header = json.loads(lines[0])
@@ -462,6 +464,12 @@ def test_cli_value_and_range_of_one_parameter_refused(capsys, name):
                  "2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"--{name} 2 and --{name}-range both given" in err
+
+
+def test_cli_bad_num_cpus(capsys):
+    assert main(["sweep", "--N", "4", "--Gamma-range", "0", "1", "2", "--num-cpus",
+                 "0"]) == 2
+    assert "--num-cpus must be a positive integer" in capsys.readouterr().err
 
 
 def test_cli_help_shows_every_default():
