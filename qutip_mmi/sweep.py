@@ -67,7 +67,8 @@ class SweepResult:
         The requested method ("auto" resolves per point; see the ``method``
         column for the route used).
     computed, reused : int
-        Points computed by this call, and points read back from the store.
+        Points computed by this call, and points read back from the store
+        (stored before the call, or meanwhile by another process sharing it).
     store : str or None
         The JSON-lines store, if any.
 
