@@ -10,6 +10,11 @@ computed directly (full spectrum, partial traces): the exact route.
 Conventions: natural logarithms; m_a = (2/N) <J_a> = <sigma_a> of one unit;
 ``0 ln 0 = 0``. Eigenvalues below zero by less than ``tol`` (relative to the
 trace) are round-off and are clipped; more negative ones raise ``ValueError``.
+
+Inputs are checked, never normalized silently: a state must be finite,
+Hermitian and of trace one within :data:`DENSITY_TOL` (``ValueError``
+otherwise, naming the defect); an explicit ``N`` that contradicts the state is
+an error.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import qutip
 
+from ._validation import check_N
 from .dicke import log_dim_j, n_from_num_dicke_states
 from .state import NEGATIVE_TOL, PIState
 
@@ -28,7 +34,11 @@ __all__ = [
     "mutual_information",
     "binary_entropy",
     "von_neumann",
+    "DENSITY_TOL",
 ]
+
+#: Accepted |Tr rho - 1| and Hermiticity defect max|rho - rho^dag| of an input.
+DENSITY_TOL = 1e-8
 
 
 # ------------------------------------------------------------------ helpers
@@ -58,9 +68,13 @@ def binary_entropy(r):
 
 
 def _classify(rho, N=None):
-    """("pi", PIState) or ("full", ndarray, N)."""
+    """("pi", PIState) or ("full", ndarray, N), after :func:`_check_density`."""
+    if N is not None:
+        N = check_N(N)
     if isinstance(rho, PIState):
-        return "pi", rho
+        if N is not None and N != rho.N:
+            raise ValueError(f"N={N} contradicts the state, which has N={rho.N}")
+        return _check_density("pi", rho)
     if not isinstance(rho, qutip.Qobj):
         raise TypeError("expected a PIState or a qutip.Qobj density matrix, "
                         f"got {type(rho).__name__}")
@@ -68,14 +82,39 @@ def _classify(rho, N=None):
         raise ValueError(f"rho must be a square density matrix, got shape {rho.shape}")
     dims = rho.dims[0]
     if len(dims) >= 1 and all(d == 2 for d in dims) and rho.dims[1] == dims:
-        return "full", rho.full(), len(dims)
+        if N is not None and N != len(dims):
+            raise ValueError(f"N={N} contradicts the state, a state of {len(dims)} "
+                             "qubits")
+        return _check_density("full", rho.full(), len(dims))
     if len(dims) == 1:
         n = n_from_num_dicke_states(rho.shape[0]) if N is None else N
         if n is not None:
-            return "pi", PIState.from_qobj(rho, N=n)
+            return _check_density("pi", PIState.from_qobj(rho, N=n))
     raise ValueError(
         f"rho has dims {rho.dims} (shape {rho.shape}): neither a piqs Dicke-basis "
         "matrix (shape sum_J (2J+1)) nor a state of N qubits (dims [[2]*N, [2]*N])")
+
+
+def _check_density(kind, *data):
+    """Refuse inputs that are not density matrices (trace one, Hermitian, finite)."""
+    if kind == "full":
+        mat = data[0]
+        if not np.all(np.isfinite(mat)):
+            raise ValueError("rho contains NaN or inf")
+        trace = np.trace(mat)
+        herm = float(np.abs(mat - mat.conj().T).max())
+    else:
+        state = data[0]
+        trace = state.populations.sum()
+        herm = max(0.0 if b.ndim == 1 else float(np.abs(b - b.conj().T).max())
+                   for b in state.blocks)
+    if herm > DENSITY_TOL:
+        raise ValueError(f"rho is not Hermitian (max|rho - rho^dag| = {herm:.3g} > "
+                         f"{DENSITY_TOL:g})")
+    if abs(trace - 1) > DENSITY_TOL:
+        raise ValueError(f"rho has trace {complex(trace).real:.12g}, not 1 (within "
+                         f"{DENSITY_TOL:g}): normalize it first (rho / rho.tr())")
+    return (kind, *data)
 
 
 def _full_single_site(mat, N):
@@ -194,6 +233,8 @@ def mutual_information(rho, per_unit=False, N=None, tol=NEGATIVE_TOL) -> float:
     >>> bool(np.isclose(mutual_information(ghz.proj()), 3 * np.log(2)))
     True
     """
+    if not isinstance(per_unit, (bool, np.bool_)):
+        raise TypeError(f"per_unit must be a bool, got {per_unit!r}")
     kind, *data = _classify(rho, N)
     if kind == "full":
         mat, n = data

@@ -61,3 +61,45 @@ def test_module_entry_point():
 def test_family_entry_point():
     from qutip_mmi import family, __version__
     assert family.version() == ("qutip-mmi", __version__)
+
+
+# ------------------------------------------------- every CLI model form
+@pytest.mark.parametrize("argv, model", [
+    (["--model", "lmg", "--N", "9", "--field", "0.4", "--bitflip", "0.1"],
+     qm.LMG(9, field=0.4, bitflip=0.1)),
+    (["--model", "btc", "--N", "8", "--omega", "1.3", "--dephasing", "0.2",
+      "--pumping", "0.1", "--emission", "0.3"],
+     qm.BoundaryTimeCrystal(8, omega=1.3, dephasing=0.2, pumping=0.1, emission=0.3)),
+    (["--model", "laser", "--N", "30", "--Gamma", "2.5", "--dephasing", "0.1"],
+     qm.SuperradiantLaser(30, Gamma=2.5, dephasing=0.1)),
+])
+def test_cli_presets_reproduce_the_api(capsys, argv, model):
+    assert main(["steady", *argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rho = qm.steady_state(model)
+    assert out["model"] == model.name and out["method"] == rho.info.method
+    assert out["mmi"] == pytest.approx(qm.mutual_information(rho), abs=1e-12)
+    assert np.allclose(out["magnetization"], qm.magnetization(rho), atol=1e-12)
+
+
+def test_cli_model_file_reproduces_the_api(tmp_path, capsys):
+    from conftest import general_model
+    model = general_model(5)
+    path = tmp_path / "model.json"
+    path.write_text(model.to_json())
+    assert main(["steady", "--model-file", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ref = exact.steady_state(model)  # and an independent route
+    assert out["mmi"] == pytest.approx(qm.mutual_information(ref), abs=1e-10)
+    assert main(["steady", "--model-file", str(path), "--N", "4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["N"] == 4
+    assert out["mmi"] == pytest.approx(
+        qm.mutual_information(exact.steady_state(model.replace(N=4))), abs=1e-10)
+
+
+def test_cli_meanfield_preset_reproduces_the_api(capsys):
+    assert main(["meanfield", "--model", "lmg", "--Gamma", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # eq. 18: the h = 0 limit in closed form
+    assert out["mmi_per_unit"] == pytest.approx(qm.meanfield.lmg_h0_limit(2.0), abs=1e-8)

@@ -22,6 +22,7 @@ SUBCOMMANDS = {
     "groundstate": "groundstate",
     "figure": "figures",
     "spectrum": "spectrum",
+    "evolve": "evolve",
 }
 
 
@@ -39,8 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     for name in SUBCOMMANDS:
         mod = _module(name)
-        mod.add_arguments(sub.add_parser(name, help=mod.HELP, description=mod.HELP))
+        mod.add_arguments(sub.add_parser(
+            name, help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP),
+            formatter_class=_HelpFormatter))
     return parser
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                     argparse.RawDescriptionHelpFormatter):
+    """Every option's help shows its default; descriptions keep their lines."""
 
 
 def main(argv=None) -> int:
@@ -56,9 +64,26 @@ def main(argv=None) -> int:
         return 2
     try:
         return _module(args.command).run(args) or 0
-    except (ValueError, TypeError, MemoryError) as exc:
-        print(f"qutip-mmi {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+    except MemoryError as exc:
+        text = str(exc).replace("pass options={'force_memory': True}", "use --force-memory")
+        return _error(args.command, text)
+    except KeyboardInterrupt:
+        print(f"qutip-mmi {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except EXPECTED_ERRORS as exc:
+        return _error(args.command, exc)
+
+
+#: Failures that end in one error line and exit status 2, never a traceback.
+EXPECTED_ERRORS = (ValueError, TypeError, KeyError, OSError, RuntimeError,
+                   ArithmeticError, ImportError)
+
+
+def _error(command, exc) -> int:
+    # KeyError's str() is the repr of its argument: print the message itself
+    text = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    print(f"qutip-mmi {command}: error: {text}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

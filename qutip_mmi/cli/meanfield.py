@@ -1,4 +1,4 @@
-"""``qutip-mmi meanfield``: the N -> infinity limit of I_M/N for the LMG model."""
+"""``qutip-mmi meanfield``: the N -> infinity limit of I_M/N of a model."""
 
 from __future__ import annotations
 
@@ -6,32 +6,29 @@ import json
 import warnings
 
 from ..meanfield import MultipleAttractorsWarning, mmi_limit
+from ._models import add_model_arguments, model_from_args
 
-HELP = 'mean-field (N -> infinity) limit of I_M/N for the LMG model'
+HELP = "mean-field (N -> infinity) limit of I_M/N of a model (LMG by default)"
+
 
 def add_arguments(p):
-    p.add_argument("--exchange", type=float, default=3.0, help="calligraphic J (default 3)")
-    p.add_argument("--field", type=float, default=0.0, help="transverse field h")
-    p.add_argument("--Gamma", type=float, default=1.0, help="collective decay rate")
-    p.add_argument("--gamma", type=float, default=1.0, help="local pumping rate")
+    add_model_arguments(p, N=False)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args):
-
-    from ..models import LMG
-    model = LMG(1, exchange=args.exchange, field=args.field, Gamma=args.Gamma,
-                gamma=args.gamma)
+    # the mean-field drift does not depend on N; N = 1 is only a placeholder
+    model = model_from_args(args, N=1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MultipleAttractorsWarning)
         res = mmi_limit(model)
-    out = {"exchange": args.exchange, "field": args.field, "Gamma": args.Gamma,
-           "gamma": args.gamma, **res.as_dict()}
+    params = {k: v for k, v in model.parameters.items() if k != "N"}
+    out = {"model": model.name, **params, **res.as_dict()}
     if args.json:
         print(json.dumps(out))
         return 0
-    print(f"LMG mean-field limit, exchange={args.exchange}, field={args.field}, "
-          f"Gamma={args.Gamma}, gamma={args.gamma}")
+    print(f"mean-field limit of {model.name}("
+          + ", ".join(f"{k}={v!r}" for k, v in params.items()) + ")")
     print(f"  lim I_M / N       {res.mmi_per_unit:.12g}  (error ~{res.error:.1e})")
     print(f"  attractor         {res.attractor}"
           + (f", period {res.period:.10g}" if res.period else ""))

@@ -128,7 +128,8 @@ class BlockSolver:
             best = int(np.argmax(np.abs(x) * (layout.m == layout.mp)))
             if abs(x[k0]) < 1e-3 * abs(x[best]):
                 k0 = best
-                self._factors.update(self._factorize(red, Lt, k0, opts, qs=[0]))
+                if self._factors is not None:  # else the next _gmres factorizes all
+                    self._factors.update(self._factorize(red, Lt, k0, opts, qs=[0]))
                 x, its2, _ = self._gmres(model, red, Lt, k0, x, opts)
                 its += its2
         seconds = time.perf_counter() - t0
@@ -297,6 +298,10 @@ class _HermitianReduction:
         self.layout = layout
         self.top = int(layout.q_starts[zero])                # first row with q >= 0
         self.R = self._realify(Lt)
+        # canonical CSR (no duplicate entries): scipy compacts a non-canonical
+        # matrix in place on some operations (abs), which would shift the row
+        # that pinned() saved and later restores
+        self.R.sum_duplicates()
         self._pin = None
 
     def _realify(self, Lt):

@@ -170,21 +170,33 @@ def solve(model, options=None) -> PIState:
 
 
 def _solve_gmres(Ld, M, d):
-    k0 = 0  # population of |0...0> (all spins up); re-pinned below if it is small
-    for _ in range(2):
+    """Pinned GMRES solve; the pin moves to the largest population found.
+
+    Pinning a population with no stationary weight (|0...0>, all spins up,
+    under pure emission) makes the system singular: GMRES then fails, and the
+    next candidate (all spins down, then the largest population of the last
+    iterate) is tried.
+    """
+    tried, k0 = [], 0
+    for candidate in (0, d * d - 1, None, None):
+        if candidate is not None:
+            k0 = candidate
+        if k0 in tried:
+            continue
+        tried.append(k0)
         A = pin_system(Ld, k0)
         b = np.zeros(d * d, complex)
         b[k0] = 1.0
         x, info = spl.gmres(A, b, M=M, rtol=1e-13, atol=0.0, restart=200, maxiter=20)
-        pops = np.abs(x[:: d + 1])
-        best = int(np.argmax(pops)) * (d + 1)
-        if abs(x[k0]) >= 1e-3 * abs(x[best]):
-            break
-        k0 = best
-    res = np.abs(A @ x - b).max() / max(np.abs(x).max(), 1e-300)
-    if info != 0 and res > 1e-12:
-        raise SteadyStateError(f"exact route: GMRES did not converge (residual {res:.2e})")
-    return x
+        res = np.abs(A @ x - b).max() / max(np.abs(x).max(), 1e-300)
+        converged = info == 0 or res <= 1e-12
+        best = int(np.argmax(np.abs(x[:: d + 1]))) * (d + 1)
+        if converged and abs(x[k0]) >= 1e-3 * abs(x[best]):
+            return x
+        k0 = best  # the next pass pins the largest population seen
+    raise SteadyStateError(f"exact route: GMRES did not converge for any pinned "
+                           f"population (residual {res:.2e}): is the steady state "
+                           "unique?")
 
 
 def embed(state: PIState) -> qutip.Qobj:

@@ -63,7 +63,9 @@ def solve_rates(model, options=None) -> PIState:
     t0 = time.perf_counter()
     layout = QLayout(N, [0])
     L = assemble(model, layout)
-    if L.nnz and np.abs(L.data.imag).max() > 0:
+    # complex coefficients (e.g. a collective jump c Jz) leave round-off
+    # imaginary parts on the populations; more than that is not a rate matrix
+    if L.nnz and np.abs(L.data.imag).max() > 1e-12 * np.abs(L.data).max():
         raise SteadyStateError("rate matrix is not real: the model is not q-conserving")
     W = L.real.tocsr()
     candidates = [options["pin"]] if options["pin"] is not None else pin_candidates(W)
