@@ -89,3 +89,10 @@ def test_docs_snippets_run(page, tmp_path, monkeypatch, capsys):
         got = ns["qm"].mutual_information(
             ns["qm"].PIState.from_qobj(rho_piqs / rho_piqs.tr()))
         assert got == pytest.approx(ns["qm"].mutual_information(ns["rho"]), abs=1e-6)
+
+
+def test_readme_is_valid_rst():
+    """The README is the package's long description: no reST warnings."""
+    core = pytest.importorskip("docutils.core")
+    core.publish_string(README, writer_name="null",
+                        settings_overrides={"report_level": 2, "halt_level": 2})
