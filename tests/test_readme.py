@@ -94,5 +94,6 @@ def test_docs_snippets_run(page, tmp_path, monkeypatch, capsys):
 def test_readme_is_valid_rst():
     """The README is the package's long description: no reST warnings."""
     core = pytest.importorskip("docutils.core")
-    core.publish_string(README, writer_name="null",
+    from docutils.writers.null import Writer
+    core.publish_string(README, writer=Writer(),
                         settings_overrides={"report_level": 2, "halt_level": 2})
