@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._resources import check_memory
-from ._spectrum_ops import GmresSolver, HermitianCoords, layout_grid, pin
+from ._spectrum_ops import DirectSolver, GmresSolver, HermitianCoords, layout_grid, pin
 from .steadystate.liouvillian import QLayout, assemble
 
 __all__ = ["Space", "build_spaces", "vector_of"]
@@ -72,6 +72,46 @@ def _deflation(rho_x, layout, diag_pos, dtype):
     return k0, rho, diag
 
 
+def _guess_populated(W, steps=60):
+    """An element with large stationary weight: a few uniformized steps of the
+    population dynamics W (a generator) from a flat start."""
+    d = -W.diagonal()
+    lam = 1.05 * d.max() if d.size and d.max() > 0 else 1.0
+    p = np.full(W.shape[0], 1.0 / W.shape[0])
+    for _ in range(steps):
+        p = p + (W @ p) / lam
+    return int(np.argmax(p))
+
+
+def _own_steady_state(R, diag_y, grid):
+    """(deflate, pinned solver) from one sparse LU of R pinned at a populated
+    diagonal element (re-pinned once if that weight turns out small); (None,
+    None) if the pinned system is singular or the result is not stationary."""
+    n0 = int(diag_y.size)
+    W = R[:n0][:, :n0].tocsr()        # y block 0: the q = 0 elements, in order
+    k0 = int(diag_y[_guess_populated(W)])
+    for attempt in range(2):
+        try:
+            solver = DirectSolver(pin(R, k0), grid)
+        except RuntimeError:
+            return None, None
+        e = np.zeros(R.shape[0])
+        e[k0] = 1.0
+        x = solver(e)
+        solver.solves = 0
+        if not np.all(np.isfinite(x)):
+            return None, None
+        best = int(diag_y[np.argmax(np.abs(x[diag_y]))])
+        if abs(x[k0]) >= 1e-3 * abs(x[best]) or attempt == 1:
+            break
+        k0 = best
+    rho = x / x[diag_y].sum()
+    norm = float(abs(R).sum(axis=1).max())
+    if np.abs(R @ rho).max() > 1e-10 * norm * np.abs(rho).max():
+        return None, None
+    return (k0, rho, diag_y), solver
+
+
 def _memory(model, n, solver, ncv, itemsize, sectors):
     from .steadystate import memory_estimate
     est = memory_estimate(model.N, sectors)
@@ -89,8 +129,14 @@ def build_spaces(model, sector, sigma, opts):
     zero_shift = sigma is None or sigma == 0
     no_local = N > 1 and not any(model.local_rates.values())
     n_j = len(QLayout(N, [0]).js)
-    rho_state = _steady_state(model) if zero_shift else None
     u1 = model.conserves_excitations()
+    layout = QLayout(N, range(-N, N + 1))
+    solver = opts["solver"]
+    if solver == "auto":
+        solver = "gmres" if (layout.size > opts["direct_max"] and not no_local) else "direct"
+    # the direct route of the full space finds the steady state with its own LU
+    own = not u1 and real_shift and solver == "direct" and not no_local
+    rho_state = _steady_state(model) if zero_shift and not own else None
     facts = {"by_sector": u1, "deflated": rho_state is not None}
     ncv = opts["ncv"] or 2 * 6 + 21
 
@@ -125,11 +171,7 @@ def build_spaces(model, sector, sigma, opts):
             return make
         return [sector_thunk(q) for q in qs], size, facts
 
-    layout = QLayout(N, range(-N, N + 1))
     n = layout.size
-    solver = opts["solver"]
-    if solver == "auto":
-        solver = "gmres" if (n > opts["direct_max"] and not no_local) else "direct"
     if not opts["force_memory"]:
         _memory(model, n, solver, ncv, 8 if real_shift else 16, False)
 
@@ -139,8 +181,18 @@ def build_spaces(model, sector, sigma, opts):
             Lt = assemble(model, layout, rows=slice(int(top), None))
             coords = HermitianCoords(layout)
             R = coords.realify(Lt)
-            deflate = None
-            if rho_state is not None:
+            deflate = pinned = None
+            diag_y = coords.re[np.flatnonzero(layout.m == layout.mp)]
+            if zero_shift and own:
+                deflate, pinned = _own_steady_state(R, diag_y, coords.grid())
+                if deflate is None:  # not unique after all: the library's route
+                    state = _steady_state(model)
+                    if state is not None:
+                        x = coords.from_full(vector_of(layout, state))
+                        deflate = (int(diag_y[np.argmax(np.abs(x[diag_y]))]),
+                                   x / x[diag_y].sum(), diag_y)
+                facts["deflated"] = deflate is not None
+            elif rho_state is not None:
                 x = vector_of(layout, rho_state)
                 k0, rho, diag = _deflation(x, layout, None, float)
                 deflate = (int(coords.re[k0]), coords.from_full(rho), coords.re[diag])
@@ -160,9 +212,11 @@ def build_spaces(model, sector, sigma, opts):
                 return GmresSolver(system, layout, lambda q: diag_block(q, shift, deflate_),
                                    coords, tol=opts["gmres_tol"])
 
-            return Space(R, layout, to_full=coords.to_full, deflate=deflate, grid=coords.grid(),
-                         zeros_expected=0 if deflate else (n_j if no_local else 1),
-                         solver=solver, gmres=gmres)
+            space = Space(R, layout, to_full=coords.to_full, deflate=deflate,
+                          grid=coords.grid(), solver=solver, gmres=gmres,
+                          zeros_expected=0 if deflate else (n_j if no_local else 1))
+            space.pinned_solver = pinned
+            return space
         return [make_real], n, facts
 
     def make_complex():

@@ -127,7 +127,7 @@ def _splu(A):
     return spl.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
 
 
-def nested_dissection(coords, A, leaf=64):
+def nested_dissection(coords, A, leaf=32):
     """Fill-reducing order of A's unknowns by geometric nested dissection.
 
     ``coords`` (n x d integers) places every unknown on a grid, here (J, m + m',

@@ -203,6 +203,8 @@ def _arnoldi(space, nev, target, zero_abs, opts):
     system = system.tocsr()
     if space.solver == "gmres":
         solver = space.gmres(system, shift, deflate)
+    elif deflate is not None and getattr(space, "pinned_solver", None) is not None:
+        solver = space.pinned_solver  # the LU that found the steady state
     else:
         solver = DirectSolver(system, space.grid)
     op = solver if deflate is None else Deflated(solver, k0, rho, diag)
