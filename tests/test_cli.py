@@ -103,3 +103,16 @@ def test_cli_meanfield_preset_reproduces_the_api(capsys):
     out = json.loads(capsys.readouterr().out)
     # eq. 18: the h = 0 limit in closed form
     assert out["mmi_per_unit"] == pytest.approx(qm.meanfield.lmg_h0_limit(2.0), abs=1e-8)
+
+
+def test_cli_sweep_preset_reproduces_the_api(capsys):
+    assert main(["sweep", "--N", "6", "--model", "btc", "--dephasing", "0.2",
+                 "--kappa-range", "0.5", "1.5", "3", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    assert len(rows) == 3
+    for row, kappa in zip(rows, [0.5, 1.0, 1.5]):
+        ref = exact.steady_state(qm.BoundaryTimeCrystal(6, kappa=kappa, dephasing=0.2))
+        assert row["kappa"] == pytest.approx(kappa)
+        assert row["mmi_per_unit"] == pytest.approx(
+            qm.mutual_information(ref, per_unit=True), abs=1e-10)

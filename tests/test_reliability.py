@@ -146,4 +146,4 @@ def test_cli_errors_are_one_line(argv, match):
 
 def test_cli_help_shows_defaults():
     out = " ".join(_cli("steady", "--help").stdout.split())
-    assert "(default: auto)" in out and "default 3.0" in out
+    assert "(default: auto)" in out and "(default: 3.0)" in out

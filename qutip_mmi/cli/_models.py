@@ -61,12 +61,13 @@ def add_model_arguments(p, N=True, defaults=None):
                         "time crystal), laser (superradiant laser)")
     g.add_argument("--model-file", default=argparse.SUPPRESS, metavar="FILE",
                    help="JSON file of any PIModel (PIModel.to_json()); replaces "
-                        "--model and its parameters")
+                        "--model and its parameters (default: none, use --model)")
     if N:
         g.add_argument("--N", type=int, default=argparse.SUPPRESS,
-                       help="number of spins (required unless --model-file gives it)")
+                       help="number of spins (required unless --model-file gives it; "
+                            "default: N of the file)")
     for name, by_preset in preset_parameters().items():
-        text = "; ".join(f"{preset}: {h}, default {defaults.get(name, d)}"
+        text = "; ".join(f"{preset}: {h} (default: {defaults.get(name, d)})"
                          for preset, (d, h) in by_preset.items())
         g.add_argument(f"--{name}", type=float, default=argparse.SUPPRESS, help=text)
 

@@ -11,26 +11,20 @@ import numpy as np
 
 from ..sweep import MAPS, sweep
 
-HELP = "steady-state I_M of the LMG model over a parameter grid (resumable store)"
+from ._models import add_model_arguments, given_parameters, model_from_args, \
+    preset_parameters
 
-#: LMG parameters: name -> (default, help)
-PARAMETERS = {
-    "exchange": (3.0, "calligraphic J, the exchange coupling"),
-    "field": (0.0, "transverse field h"),
-    "Gamma": (1.0, "collective decay rate (Gamma/N) D[J-]"),
-    "gamma": (1.0, "local pumping rate"),
-}
+HELP = "steady-state I_M of a model (LMG by default) over a parameter grid (resumable)"
 
 
 def add_arguments(p):
     p.add_argument("--N", type=int, nargs="+", required=True, default=argparse.SUPPRESS,
                    help="number of spins; several values make a grid over N "
                         "(required)")
-    for name, (default, text) in PARAMETERS.items():
-        # SUPPRESS: a value given together with --NAME-range is refused
-        p.add_argument(f"--{name}", type=float, default=argparse.SUPPRESS,
-                       help=f"{text}, fixed value (default: {default})")
-    for name in PARAMETERS:
+    # preset parameters default to SUPPRESS: a value given together with
+    # --NAME-range is refused
+    add_model_arguments(p, N=False)
+    for name in preset_parameters():
         p.add_argument(f"--{name}-range", type=float, nargs=3, default=None,
                        metavar=("START", "STOP", "NUM"),
                        help=f"sweep {name} over numpy.linspace(START, STOP, NUM) "
@@ -97,7 +91,7 @@ def _grid(args, given):
     grid = {}
     if len(args.N) > 1:
         grid["N"] = args.N
-    for name in PARAMETERS:
+    for name in preset_parameters():
         rng = getattr(args, f"{name}_range")
         if rng is None:
             continue
@@ -131,8 +125,7 @@ def _interrupted(exc, total_hint=None):
 
 
 def run(args):
-    from ..models import LMG
-    given = {name: getattr(args, name) for name in PARAMETERS if hasattr(args, name)}
+    given = given_parameters(args)
     grid = _grid(args, given)
     check_output_path(args.store, "--store")
     check_output_path(args.csv, "--csv")
@@ -142,8 +135,12 @@ def run(args):
                          "would overwrite the store")
     if args.num_cpus is not None and args.num_cpus < 1:
         raise ValueError(f"--num-cpus must be a positive integer, got {args.num_cpus}")
-    model = LMG(args.N[0], **{name: given.get(name, default)
-                              for name, (default, _) in PARAMETERS.items()})
+    model = model_from_args(args, N=args.N[0])
+    foreign = sorted(set(grid) - set(model.parameters))
+    if foreign:
+        raise ValueError(f"{', '.join('--' + k + '-range' for k in foreign)}: not a "
+                         f"parameter of {model.name} (its parameters: "
+                         f"{', '.join(sorted(model.parameters))})")
     options = {}
     if args.num_cpus is not None:
         options["map_kw"] = {"num_cpus": args.num_cpus}
