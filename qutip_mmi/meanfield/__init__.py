@@ -17,7 +17,8 @@ description (no model has a hand-written drift):
   ``dH/dJ_b = c 2**(1-d) sum_{i: a_i = b} prod_{j != i} m_{a_j}``.
 * Collective jump ``(Gamma/N) D[l . J]``:
   ``dm_a/dt = -(Gamma/2) Im[ conj(l . m) (l x m)_a ]``.
-* Local rates (qutip.piqs conventions): pumping ``g D[sigma_+]`` gives
+* Local channels (:func:`._drift.local_bloch`, exact single-unit Bloch
+  equations of any ``LocalJump``); the qutip.piqs rates: pumping ``g D[sigma_+]`` gives
   ``(-g mx/2, -g my/2, g (1 - mz))``, emission ``g D[sigma_-]`` gives
   ``(-g mx/2, -g my/2, -g (1 + mz))`` and dephasing ``g D[sigma_z/2]``
   (= ``g D[sigma_z]/4``; D[sigma_z] damps coherences at rate 2) gives

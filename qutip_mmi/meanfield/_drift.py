@@ -13,7 +13,43 @@ import numpy as np
 
 from ..models import PIModel
 
-__all__ = ["drift", "jacobian"]
+__all__ = ["drift", "jacobian", "local_bloch"]
+
+_PAULI = (np.array([[0, 1], [1, 0]], complex), np.array([[0, -1j], [1j, 0]]),
+          np.array([[1, 0], [0, -1]], complex))
+
+
+def local_bloch(model):
+    """(M, v): the local channels' part ``dm/dt = M m + v`` of the drift.
+
+    For one unit with ``rho = (1 + m . sigma)/2`` and a channel ``gamma D[A]``
+    (A = a sigma_+ + b sigma_- + c sigma_z/2 + d, identity included),
+    ``dm_k/dt = gamma Tr(sigma_k D[A] rho)``: affine in m, with
+    ``v_k = gamma Tr(sigma_k D[A] 1) / 2`` and
+    ``M_kl = gamma Tr(sigma_k D[A] sigma_l) / 2``, evaluated from the 2x2
+    matrices (exact up to rounding). The units are uncoupled by local channels,
+    so on product states this is the exact one-body equation at any N. Special
+    cases: pumping ``(-g mx/2, -g my/2, g (1 - mz))``, emission
+    ``(-g mx/2, -g my/2, -g (1 + mz))``, dephasing D[sigma_z/2]
+    ``(-g mx/2, -g my/2, 0)``, bit flips D[sigma_x] ``(0, -2g my, -2g mz)``;
+    an identity part d adds the precession ``h x m`` of the Hamiltonian
+    correction ``h . J`` (:attr:`~qutip_mmi.LocalJump.hamiltonian_correction`).
+    """
+    M = np.zeros((3, 3))
+    v = np.zeros(3)
+    for jump in model.local_jumps:
+        A = jump.matrix()
+        AdA = A.conj().T @ A
+
+        def dissipate(rho):
+            return A @ rho @ A.conj().T - 0.5 * (AdA @ rho + rho @ AdA)
+
+        out = [dissipate(0.5 * np.eye(2))] + [dissipate(0.5 * s) for s in _PAULI]
+        for k, sk in enumerate(_PAULI):
+            v[k] += jump.rate * np.trace(sk @ out[0]).real
+            for l in range(3):
+                M[k, l] += jump.rate * np.trace(sk @ out[l + 1]).real
+    return M, v
 
 _AXIS = {"x": 0, "y": 1, "z": 2}
 
@@ -127,20 +163,21 @@ class _CompiledDrift:
                 z = _pmul(cu, w[a])
                 im = {e: complex(c).imag for e, c in z.items()}
                 f[a] = _padd(f[a], _pscale(im, -jump.rate / 2))
-        # local processes (qutip.piqs conventions)
-        em, pu, de = model.emission, model.pumping, model.dephasing
-        t = (em + pu + de) / 2
-        f[0] = _padd(f[0], _pscale(_M[0], -t))
-        f[1] = _padd(f[1], _pscale(_M[1], -t))
-        f[2] = _padd(f[2], _pscale(_ONE, pu - em))
-        f[2] = _padd(f[2], _pscale(_M[2], -(pu + em)))
+        # local channels: the single-unit Bloch equation, exact (affine in m)
+        Mloc, vloc = local_bloch(model)
+        for a in range(3):
+            f[a] = _padd(f[a], _pscale(_ONE, vloc[a]))
+            for b in range(3):
+                f[a] = _padd(f[a], _pscale(_M[b], Mloc[a, b]))
         self.polys = f
         self.rhs_cache = {}
         self.f = _PolyField(f, (3,))
         self.jac = _PolyField([_pdiff(f[a], b) for a in range(3) for b in range(3)],
                               (3, 3))
         rate = (sum(j.rate * float(np.sum(np.abs(j.cartesian) ** 2)) / 2
-                    for j in model.collective) + em + pu + de)
+                    for j in model.collective)
+                + sum(j.rate * (abs(j.plus) ** 2 + abs(j.minus) ** 2 + abs(j.z) ** 2)
+                      for j in model.local_jumps))
         ham = sum(abs(c) for c in model.hamiltonian.values())
         #: the time unit used for transients: inverse total dissipation rate
         self.time_unit = 1.0 / max(rate, 1e-2 * ham, 1e-12)
@@ -152,7 +189,7 @@ _CACHE: dict = {}
 def _model_key(model):
     return (tuple(sorted(model.hamiltonian.items())),
             tuple((j.rate, j.plus, j.minus, j.z) for j in model.collective),
-            model.emission, model.pumping, model.dephasing)
+            tuple((j.rate,) + j.coefficients for j in model.local_jumps))
 
 
 def _compiled(model) -> _CompiledDrift:

@@ -65,6 +65,7 @@ def solve(model, options=None) -> PIState:
         Try even if the memory estimate exceeds what is available.
     """
     options = check_options(options, OPTIONS, "steady_state(method='piqs')")
+    model.piqs_local_rates()  # refuses (ValueError) channels piqs cannot express
     check_unique(model)
     N = model.N
     nds = num_dicke_states(N)
