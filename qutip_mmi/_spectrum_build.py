@@ -63,7 +63,7 @@ def _steady_state(model):
         return None
 
 
-def _deflation(rho_x, layout, diag_pos, dtype):
+def _deflation(rho_x, layout):
     """(k0, rho, diag) with rho normalized to unit trace, pinned at its largest
     population."""
     diag = np.flatnonzero(layout.m == layout.mp)
@@ -162,7 +162,7 @@ def build_spaces(model, sector, sigma, opts):
                     x = vector_of(layout, rho_state)
                     if np.isrealobj(A.data):
                         x = x.real
-                    deflate = _deflation(x, layout, None, A.dtype)
+                    deflate = _deflation(x, layout)
                 zeros = 0
                 if q == 0 and deflate is None:
                     zeros = n_j if no_local else 1
@@ -194,7 +194,7 @@ def build_spaces(model, sector, sigma, opts):
                 facts["deflated"] = deflate is not None
             elif rho_state is not None:
                 x = vector_of(layout, rho_state)
-                k0, rho, diag = _deflation(x, layout, None, float)
+                k0, rho, diag = _deflation(x, layout)
                 deflate = (int(coords.re[k0]), coords.from_full(rho), coords.re[diag])
 
             def diag_block(qa, shift, deflate_):

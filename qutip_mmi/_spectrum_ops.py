@@ -7,9 +7,11 @@ acting on the real coordinates y of Hermitian operators: the q = 0 elements
 (real), then Re and Im of every q > 0 block (rho_{-q} = conj(rho_q)). R has
 the same eigenvalues as L, in conjugate pairs, and a real shift-invert
 (R - sigma)^-1 costs half the complex one. ``HermitianCoords`` builds R and
-maps vectors back; the solvers apply (A - sigma)^-1 by a sparse LU or by GMRES
-preconditioned with a forward block Gauss-Seidel sweep over q (exact sparse LU
-factors of the diagonal q blocks), the engine's steady-state machinery; the
+maps vectors back; the solvers apply (A - sigma)^-1 by a sparse LU (in
+geometric nested-dissection order on the (J, m + m', |q|) grid) or by GMRES
+preconditioned with a block Gauss-Seidel sweep over q (exact sparse LU factors
+of the diagonal q blocks, the steady-state engine's preconditioner; colours of
+non-coupling blocks are solved together); the
 "deflated" inverse works at sigma = 0 on the traceless operators, where the
 steady state's eigenvalue 0 is removed exactly.
 """
@@ -107,13 +109,6 @@ def layout_grid(layout):
 
 
 # ------------------------------------------------------------------ solvers
-def _shifted(A, sigma):
-    if sigma == 0:
-        return A.tocsr()
-    dtype = np.result_type(A.dtype, np.asarray(sigma).dtype)
-    return (A - sigma * sp.identity(A.shape[0], dtype=dtype, format="csr")).tocsr()
-
-
 def pin(A, k):
     """A copy of A with row k replaced by e_k^T."""
     A = A.tocsr(copy=True)
