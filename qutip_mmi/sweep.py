@@ -125,11 +125,18 @@ class SweepResult:
                 fh.write(text)
         return text
 
+    def as_dict(self) -> dict:
+        """JSON-safe: columns, varied parameters, the base model (its name and
+        :meth:`~qutip_mmi.PIModel.to_json` form), method, counts and rows."""
+        return {"columns": self.columns, "parameters": self.parameters,
+                "model": type(self.model).__name__,
+                "model_json": json.loads(self.model.to_json()),
+                "method": self.method, "computed": self.computed,
+                "reused": self.reused, "store": self.store, "rows": self.rows}
+
     def to_json(self, path=None) -> str:
-        """The table as JSON ``{"columns": [...], "rows": [...]}``."""
-        text = json.dumps({"columns": self.columns, "parameters": self.parameters,
-                           "model": type(self.model).__name__,
-                           "method": self.method, "rows": self.rows})
+        """The table as JSON (:meth:`as_dict`), also written to ``path`` if given."""
+        text = json.dumps(self.as_dict())
         if path is not None:
             with open(path, "w") as fh:
                 fh.write(text)
@@ -409,7 +416,9 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
     if store is not None:
         header = {"format": STORE_FORMAT, "package": "qutip-mmi", "version": __version__,
                   "model": type(model).__name__, "parameters": base_params,
-                  "method": method, "varied": names}
+                  "method": method, "varied": names,
+                  # the base model in the one model format (PIModel.from_json)
+                  "model_json": json.loads(model.to_json())}
         st = _Store(store, header, [n for n in base_params if n not in names],
                     fsync=options.get("fsync", True),
                     skip_bad_lines=options.get("skip_bad_lines", False))

@@ -533,3 +533,15 @@ def test_ctrl_c_saves_and_resumes(tmp_path, capsys):
     assert main(args) == 0  # resumes
     assert f"computed={8 - saved}, reused={saved})" in capsys.readouterr().out
     assert len(store.read_text().splitlines()) == 1 + 8
+
+
+def test_store_records_the_model_in_its_json_format(tmp_path):
+    from qutip_mmi import PIModel
+    model = LMG(5, field=0.3, bitflip=0.05)
+    store = tmp_path / "m.jsonl"
+    res = sweep(model, {"Gamma": [0.5, 1.5]}, store=store)
+    header = json.loads(store.read_text().splitlines()[0])
+    assert PIModel.from_json(json.dumps(header["model_json"])) == model
+    d = json.loads(json.dumps(res.as_dict()))  # JSON-safe
+    assert d["rows"] == res.rows and d["computed"] == 2
+    assert PIModel.from_json(json.dumps(d["model_json"])) == model
