@@ -40,7 +40,7 @@ class LocalJump:
     >>> LocalJump(0.5, plus=1, minus=1).conserves_excitations()
     False
     >>> LocalJump(0.5, minus=1, identity=0.3).hamiltonian_correction
-    {'x': 0.0, 'y': -0.15}
+    {'x': 0.0, 'y': 0.15}
     """
 
     rate: float
@@ -82,10 +82,10 @@ class LocalJump:
         hz = -self.rate * (d.conjugate() * c).imag
         out = {}
         if a != 0 or b != 0:
-            out["x"] = 2.0 * p.real
-            out["y"] = -2.0 * p.imag
+            out["x"] = 2.0 * p.real + 0.0  # (no -0.0)
+            out["y"] = -2.0 * p.imag + 0.0
         if c != 0:
-            out["z"] = hz
+            out["z"] = hz + 0.0
         return out
 
     def conserves_excitations(self) -> bool:

@@ -101,3 +101,24 @@ def test_model_gives_dicke_hamiltonian_and_liouvillian():
     Lr = assemble(m, lay)
     diag = lay.m == lay.mp
     assert np.abs(np.asarray(Lr[diag].sum(axis=0))).max() < 1e-13
+
+
+def test_local_channels_in_the_model_description():
+    jump = qm.LocalJump(0.3, plus=1, minus=1)
+    m = qm.PIModel(4, {"x": 1.0}, local=[jump, qm.LocalJump(0.0, z=1)], pumping=0.5)
+    assert m.local == (jump,)                      # zero rates dropped
+    assert m.local_jumps == (qm.LocalJump(0.5, plus=1), jump)
+    assert m.local_rates == {"emission": 0.0, "pumping": 0.5, "dephasing": 0.0,
+                             "local[0]": 0.3}
+    assert m.parameters["local"] == [[0.3, [1.0, 0.0], [1.0, 0.0], [0.0, 0.0],
+                                      [0.0, 0.0]]]
+    assert m.replace(N=6).local == (jump,)
+    assert hash(m) == hash(qm.PIModel(4, {"x": 1.0}, local=[jump], pumping=0.5))
+    # only local channels: the steady state is unique (J blocks are coupled)
+    state = qm.steady_state(qm.PIModel(4, {"x": 1.0}, local=[jump]))
+    assert abs(state.populations.sum() - 1) < 1e-12
+    # identity part -> Hamiltonian correction, Hermitian and linear
+    d = qm.LocalJump(2.0, minus=1.0, identity=0.5j)
+    # per unit (i/2)(d* s_- - d s_+) * 2 = 0.5 sigma_x, i.e. 1.0 Jx
+    assert d.hamiltonian_correction == {"x": 1.0, "y": 0.0}
+    assert qm.PIModel(3, local=[d]).effective_hamiltonian == {"x": 1.0}

@@ -72,3 +72,39 @@ def test_btc_weak_noise_engine_matches_piqs(kw):
     ref = qm.steady_state(model, "piqs")
     assert abs(qm.mutual_information(fast) - qm.mutual_information(ref)) < 1e-7
     assert np.allclose(qm.magnetization(fast), qm.magnetization(ref), atol=1e-7)
+
+
+LOCAL_PRESETS = {
+    "lmg_bitflip": lambda N: qm.LMG(N, field=0.3, Gamma=1.7, bitflip=0.2),
+    "btc_thermal_bitflip": lambda N: qm.BoundaryTimeCrystal(
+        N, omega=1.2, kappa=1.0, emission=0.2, pumping=0.1, bitflip=0.05),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOCAL_PRESETS))
+@pytest.mark.parametrize("N", [2, 3, 6])
+def test_local_noise_presets_match_exact(name, N):
+    model = LOCAL_PRESETS[name](N)
+    ref = measures(exact.steady_state(model))
+    assert np.allclose(measures(qm.steady_state(model)), ref, atol=1e-10, rtol=0)
+    with pytest.raises(ValueError, match="cannot express"):
+        qm.steady_state(model, "piqs")
+
+
+@pytest.mark.parametrize("N", [3, 6])
+def test_btc_thermal_bath_all_routes(N):
+    model = qm.BoundaryTimeCrystal(N, omega=1.0, emission=0.2, pumping=0.1)
+    ref = measures(exact.steady_state(model))
+    assert np.allclose(measures(qm.steady_state(model)), ref, atol=1e-10, rtol=0)
+    assert np.allclose(measures(qm.steady_state(model, "piqs")), ref, atol=1e-7, rtol=1e-7)
+
+
+def test_new_preset_parameters_default_to_zero():
+    assert qm.LMG(5).parameters["bitflip"] == 0.0
+    assert qm.LMG(5).local == () and qm.BoundaryTimeCrystal(5).local == ()
+    p = qm.BoundaryTimeCrystal(5).parameters
+    assert p["pumping"] == 0.0 and p["bitflip"] == 0.0
+    noisy = qm.LMG(5, field=0.0).replace(bitflip=0.1)
+    assert noisy.local == (qm.LocalJump(0.1, plus=1, minus=1),)
+    assert qm.LMG(5, field=0.0).conserves_excitations()
+    assert not noisy.conserves_excitations()
