@@ -50,6 +50,9 @@ def full_liouvillian(model):
             c_ops.append(np.sqrt(model.pumping) * site(sp_, i))
         if model.dephasing:
             c_ops.append(np.sqrt(model.dephasing) * site(sz / 2, i))
+        for jump in model.local:  # rate D[plus s+ + minus s- + z sz/2 + identity]
+            op = jump.plus * sp_ + jump.minus * sm + jump.z * sz / 2 + jump.identity * eye
+            c_ops.append(np.sqrt(jump.rate) * site(op, i))
     return qutip.liouvillian(H, c_ops).to("csr").data.as_scipy().tocsr()
 
 
@@ -122,8 +125,10 @@ def models(draw, n_min=2, n_max=6):
     H = {"x": draw(f), "z": draw(f), "zz": draw(f), "xz": xz, "zx": xz, "yy": draw(f)}
     jumps = [qm.CollectiveJump(draw(r), minus=draw(f), z=draw(f)),
              qm.CollectiveJump(draw(r), plus=complex(draw(f), draw(f)))]
+    local = [qm.LocalJump(draw(r), plus=complex(draw(f), draw(f)), minus=draw(f),
+                          z=draw(f), identity=complex(draw(f), draw(f)))]
     return qm.PIModel(N, H, jumps, emission=draw(r), pumping=draw(r),
-                      dephasing=draw(r))
+                      dephasing=draw(r), local=local)
 
 
 @settings(max_examples=10, deadline=None)
