@@ -28,8 +28,8 @@ import qutip_mmi as qm
 N, field, method, atol, rtol, T = {N}, {field}, {method!r}, {atol}, {rtol}, {T}
 tlist = np.linspace(0, T, int(round(10 * T)) + 1)
 t0 = time.perf_counter()
-res = qm.evolve(qm.LMG(N, field=field, Gamma=2.0), piqs.ground(N), tlist,
-                options={{"method": method, "atol": atol, "rtol": rtol}})
+res = qm.evolve(qm.LMG(N, field=field, Gamma=2.0), qm.evolve.coherent_state(N, np.pi),
+                tlist, options={{"method": method, "atol": atol, "rtol": rtol}})
 sec = time.perf_counter() - t0
 ref = {ref!r}
 err = None

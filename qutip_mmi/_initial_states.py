@@ -13,7 +13,8 @@ import qutip
 from .dicke import block_sizes, num_dicke_states
 from .state import PIState
 
-__all__ = ["initial_state", "check_tlist", "dicke_e_ops", "td_coefficients"]
+__all__ = ["initial_state", "check_tlist", "dicke_e_ops", "td_coefficients",
+           "coherent_state"]
 
 #: Tolerance on |Tr rho0 - 1|, the Hermiticity defect and negative eigenvalues.
 STATE_TOL = 1e-8
@@ -46,10 +47,7 @@ def initial_state(rho0, N) -> PIState:
                     f"rho0 has shape {rho0.shape}; a qutip.piqs Dicke-basis state of "
                     f"N={N} needs {num_dicke_states(N)}x{num_dicke_states(N)} "
                     f"(or pass a full 2^N state with dims [[2]*N, [2]*N])")
-            try:
-                state = PIState.from_qobj(rho0, N=N)
-            except ValueError as exc:
-                raise ValueError(f"rho0: {exc}") from None
+            state = _from_dicke(rho0, N)
     else:
         raise TypeError("rho0 must be a PIState, a qutip.piqs Dicke-basis density "
                         f"matrix or a 2^N Qobj, got {type(rho0).__name__}")
@@ -105,13 +103,47 @@ def dicke_e_ops(e_ops, N):
                     f"{label} has shape {op.shape}; operators must be in qutip.piqs's "
                     f"Dicke basis, {nds}x{nds} for N={N} (e.g. "
                     f"qutip.piqs.jspin({N}, basis='dicke'))")
-            items.append(op.full())
+            items.append((_csr(op), bool(op.isherm)))
         elif callable(op):
             items.append(op)
         else:
             raise TypeError(f"{label} must be a Dicke-basis Qobj or a callable of the "
                             f"state, got {type(op).__name__}")
     return keys, items
+
+
+def _csr(qobj):
+    """The matrix of a Qobj as scipy CSR (piqs operators are sparse: never dense)."""
+    import scipy.sparse as sp
+    try:
+        return sp.csr_matrix(qobj.to("csr").data.as_scipy())
+    except AttributeError:  # pragma: no cover - other QuTiP versions
+        return sp.csr_matrix(qobj.full())
+
+
+def _from_dicke(rho0, N) -> PIState:
+    """PIState of a piqs Dicke-basis Qobj without a dense nds x nds copy.
+
+    Blocks whose off-diagonal elements all vanish are kept as their diagonal
+    (``piqs.excited(1000)`` then costs kilobytes, not a terabyte)."""
+    A = _csr(rho0).tocoo()
+    sizes = block_sizes(N)
+    label = np.repeat(np.arange(len(sizes)), sizes)
+    inside = label[A.row] == label[A.col]
+    outside = float(np.abs(A.data[~inside]).sum())
+    if outside > 1e-10 * max(1.0, float(np.abs(A.data).sum())):
+        raise ValueError(f"rho0 has weight {outside:.3g} between different J blocks; "
+                         "not a permutation-invariant Dicke-basis state")
+    A = A.tocsr()
+    blocks = []
+    for a, b in block_weights(N):
+        blk = A[a:b, a:b].tocoo()
+        off = blk.row != blk.col
+        if np.any(blk.data[off] != 0):
+            blocks.append(blk.toarray())
+        else:
+            blocks.append(blk.tocsr().diagonal())
+    return PIState(N, blocks)
 
 
 def _call_style(f):
@@ -194,3 +226,30 @@ def block_weights(N):
     sizes = block_sizes(N)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     return list(zip(starts[:-1], starts[1:]))
+
+
+def coherent_state(N, theta, phi=0.0) -> PIState:
+    """The coherent spin state |theta, phi>^{(x)N} as a PIState (J = N/2 block only).
+
+    Same state and phase convention as ``qutip.piqs.css(N, theta, phi,
+    coordinates="polar")`` (theta from +z: 0 is all spins up, pi all down), built
+    without piqs's dense nds x nds matrix, so N in the thousands is cheap. The
+    poles (theta = 0 or pi) give a diagonal state (the rate-equation layout).
+    """
+    from scipy.special import gammaln
+    from ._validation import check_N, check_real
+    N = check_N(N)
+    theta, phi = check_real("theta", theta), check_real("phi", phi)
+    sizes = block_sizes(N)
+    blocks = [np.zeros(d) for d in sizes]
+    k = np.arange(N + 1)  # number of flipped spins: m = N/2 - k
+    c, s = abs(np.cos(theta / 2)), abs(np.sin(theta / 2))
+    if s < 1e-15 or c < 1e-15:  # a pole: all up or all down (cos(pi/2) ~ 6e-17)
+        blocks[0][0 if s < 1e-15 else N] = 1.0
+        return PIState(N, blocks)
+    logamp = 0.5 * (gammaln(N + 1) - gammaln(k + 1) - gammaln(N - k + 1)) \
+        + (N - k) * np.log(c) + k * np.log(s)
+    sign = np.sign(np.cos(theta / 2)) ** (N - k) * np.sign(np.sin(theta / 2)) ** k
+    amp = sign * np.exp(logamp) * np.exp(-1j * k * phi)
+    blocks[0] = np.outer(amp, amp.conj())
+    return PIState(N, blocks)

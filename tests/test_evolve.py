@@ -12,7 +12,7 @@ from qutip import piqs
 
 from qutip_mmi import (LMG, BoundaryTimeCrystal, CollectiveJump, PIModel, PIState,
                        SuperradiantLaser, mutual_information, steady_state)
-from qutip_mmi.evolve import EvolveResult, evolve
+from qutip_mmi.evolve import EvolveResult, coherent_state, evolve
 from qutip_mmi.steadystate import piqs_route
 
 TIGHT = {"atol": 1e-12, "rtol": 1e-12}
@@ -299,3 +299,24 @@ def test_cli_evolve(tmp_path, capsys):
     assert "I_M/N" in capsys.readouterr().out
     assert main(["evolve", "--N", "6", "--initial", "up"]) == 2
     assert "--initial" in capsys.readouterr().err
+
+
+def test_large_dicke_states_stay_sparse_and_inter_block_weight_refused():
+    N = 400  # a dense Dicke-basis matrix would be 40401 x 40401 complex (26 GB)
+    res = evolve(SuperradiantLaser(N, gamma=0.0, dephasing=0.1), coherent_state(N, 0.0),
+                 [0.0, 1e-3], e_ops=[piqs.jspin(N, "z", basis="dicke")])
+    assert res.layout == "populations"
+    assert abs(res.expect[0][0] - N / 2) < 1e-9
+    rho = piqs.dicke(4, 2, 2) + piqs.dicke(4, 1, 1)
+    bad = (rho + qutip.Qobj(np.eye(9, k=4) * 0.1 + np.eye(9, k=-4) * 0.1)) / 2
+    with pytest.raises(ValueError, match="rho0 has weight .* between different J"):
+        evolve(LMG(4), bad, [0, 1])
+
+
+@pytest.mark.parametrize("N", [1, 4, 7])
+@pytest.mark.parametrize("theta,phi", [(0.0, 0.0), (np.pi, 0.0), (0.3, 0.2), (2.5, -1.1)])
+def test_coherent_state_is_piqs_css(N, theta, phi):
+    ref = piqs.css(N, theta, phi, coordinates="polar").full()
+    np.testing.assert_allclose(coherent_state(N, theta, phi).to_qobj().full(), ref,
+                               atol=1e-14)
+    assert coherent_state(N, np.pi).is_diagonal
