@@ -134,6 +134,9 @@ def _cli(*argv):
     (["steady", "--N", "20", "--method", "exact"], "N <= 10"),
     (["groundstate", "--N", "1000000000000"], "--force-memory"),
     (["meanfield", "--Gamma", "-1"], "Gamma"),
+    (["figure", "2", "--Gamma-range", "0", "1", "3"], "--Gamma-range: not used by figure 2"),
+    (["figure", "1a", "--field", "0.3"], "--field: not used by figure 1a"),
+    (["figure", "1a", "--out", "/proc/nope"], "--out /proc/nope"),
 ])
 def test_cli_errors_are_one_line(argv, match):
     r = _cli(*argv)
@@ -142,6 +145,13 @@ def test_cli_errors_are_one_line(argv, match):
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"qutip-mmi {argv[0]}: error: ")
     assert match in lines[0]
+
+
+def test_cli_figure_help_says_what_each_figure_plots():
+    out = " ".join(_cli("figure", "--help").stdout.split())
+    for text in ("1a I_M/N of the LMG steady state at h = 0", "N = 20, 40, 80, 160",
+                 "2 I_M/N of the ferromagnetic LMG ground state", "--paper"):
+        assert text in out
 
 
 def test_cli_help_shows_defaults():
