@@ -37,6 +37,11 @@ class StateCheck:
         self.hermiticity = float(hermiticity)
         self.min_eigenvalue = float(min_eigenvalue)
 
+    def as_dict(self) -> dict:
+        """JSON-safe: trace, hermiticity, min_eigenvalue."""
+        return {"trace": self.trace, "hermiticity": self.hermiticity,
+                "min_eigenvalue": self.min_eigenvalue}
+
     def ok(self, tol=NEGATIVE_TOL) -> bool:
         return (abs(self.trace - 1) <= tol and self.hermiticity <= tol
                 and self.min_eigenvalue >= -tol)
