@@ -316,28 +316,22 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
     N = model.N
     tlist = check_tlist(tlist)
     td = td_coefficients(H_t, tlist, args)
+    td_conserves = True
     if td:
         try:
-            full_h = dict(model.hamiltonian)
             for monomials, _ in td:
-                for m in monomials:
-                    full_h[m] = full_h.get(m, 0.0) + 1.0
-            combined = PIModel(N, full_h, model.collective, model.emission,
-                               model.pumping, model.dephasing)
-            for monomials, _ in td:
-                PIModel(N, hamiltonian={m: 1.0 for m in monomials})
+                term = PIModel(N, hamiltonian={m: 1.0 for m in monomials})
+                td_conserves = td_conserves and term.conserves_excitations()
         except ValueError as exc:
             raise ValueError(f"H_t: {exc}") from None
         if method == "krylov":
             raise ValueError("options['method']='krylov' needs a constant generator; "
                              "use 'dop853' (the default) with H_t")
-    else:
-        combined = model
     state0 = initial_state(rho0, N)
     keys, ops = dicke_e_ops(e_ops, N)
     diagonal = state0.is_diagonal or all(
         np.abs(b - np.diag(np.diag(b))).max(initial=0.0) == 0 for b in state0.blocks)
-    populations = combined.conserves_excitations() and diagonal
+    populations = model.conserves_excitations() and td_conserves and diagonal
     if opts["layout"] == "populations" and not populations:
         raise ValueError("options['layout']='populations' needs a Jz-conserving model "
                          "and an initial state diagonal in every J block")

@@ -320,3 +320,31 @@ def test_coherent_state_is_piqs_css(N, theta, phi):
     np.testing.assert_allclose(coherent_state(N, theta, phi).to_qobj().full(), ref,
                                atol=1e-14)
     assert coherent_state(N, np.pi).is_diagonal
+
+
+def test_general_local_jump_and_td_z_term_match_full_mesolve():
+    from qutip_mmi.models import LocalJump
+    N = 4
+    model = PIModel(N, {"x": 0.4, "zz": 0.7}, collective=[CollectiveJump(1.0, minus=1)],
+                    local=[LocalJump(0.3, plus=0.5, minus=1.0, z=0.4, identity=0.2)])
+    tlist = np.linspace(0, 2, 9)
+    rho0 = _product_state(N, [0.3, -0.2, 0.5])
+    H = [_full_hamiltonian(N, model.hamiltonian),
+         [_full_hamiltonian(N, {"z": 1.0}), lambda t: 0.5 * np.cos(t)]]
+    A = 0.5 * qutip.sigmap() + 1.0 * qutip.sigmam() + 0.2 * qutip.sigmaz() + 0.2
+    c_ops = _full_c_ops(model) + [np.sqrt(0.3) * _site(A, i, N) for i in range(N)]
+    sig = [2.0 / N * J for J in _full_collective(N)]
+    ref = qutip.mesolve(H, rho0, tlist, c_ops, e_ops=sig,
+                        options={"atol": 1e-12, "rtol": 1e-12, "store_states": True})
+    res = evolve(model, rho0, tlist, options=TIGHT, H_t={"z": lambda t: 0.5 * np.cos(t)})
+    mmi = [mutual_information(r, per_unit=True) for r in ref.states]
+    np.testing.assert_allclose(res.mmi_per_unit, mmi, atol=1e-8, rtol=0)
+    np.testing.assert_allclose(res.magnetization,
+                               np.stack([np.real(e) for e in ref.expect], 1), atol=1e-8)
+    # a Jz-conserving time-dependent term keeps the population layout
+    pops = evolve(SuperradiantLaser(6, dephasing=0.3), piqs.excited(6), [0, 1],
+                  H_t={"z": lambda t: t})
+    assert pops.layout == "populations"
+    flip = evolve(SuperradiantLaser(6, dephasing=0.3), piqs.excited(6), [0, 1],
+                  H_t={"x": lambda t: t})
+    assert flip.layout == "hermitian"
