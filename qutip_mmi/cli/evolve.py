@@ -77,7 +77,7 @@ def run(args):
     tlist = np.linspace(0.0, args.t_max, args.steps + 1)
     res = evolve(model, rho0, tlist, options={"method": args.method, "atol": args.atol,
                                               "rtol": args.rtol},
-                 progress_bar="text" if args.progress else None)
+                 progress_bar=True if args.progress else None)
     rows = np.column_stack([res.times, res.mmi, res.mmi_per_unit, res.entropy,
                             res.local_entropy, res.magnetization])
     if args.json:
