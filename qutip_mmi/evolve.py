@@ -239,8 +239,9 @@ def _observables(state, logdim, tol):
     eigs = state.block_eigenvalues()
     p = state.populations
     trace = p.sum()
-    S = sum(von_neumann(e, tol, abs(trace)) for e in eigs) + float(np.dot(p[p > 0],
-                                                                          logdim[p > 0]))
+    occupied = p > 0
+    S = sum(von_neumann(e, tol, abs(trace)) for e in eigs) \
+        + float(np.dot(p[occupied], logdim[occupied]))
     m = magnetization(state)
     s1 = float(binary_entropy(np.linalg.norm(m)))
     return (state.N * s1 - S, S, s1, m, abs(trace - 1), min(e[0] for e in eigs))
