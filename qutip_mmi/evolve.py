@@ -330,8 +330,8 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
                              "use 'dop853' (the default) with H_t")
     state0 = initial_state(rho0, N)
     keys, ops = dicke_e_ops(e_ops, N)
-    diagonal = state0.is_diagonal or all(
-        np.abs(b - np.diag(np.diag(b))).max(initial=0.0) == 0 for b in state0.blocks)
+    diagonal = all(b.ndim == 1 or not np.any(b - np.diag(np.diag(b)))
+                   for b in state0.blocks)
     populations = model.conserves_excitations() and td_conserves and diagonal
     if opts["layout"] == "populations" and not populations:
         raise ValueError("options['layout']='populations' needs a Jz-conserving model "
