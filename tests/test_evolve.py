@@ -223,6 +223,13 @@ def test_constant_coefficient_array_equals_a_static_term():
     b = evolve(LMG(6, field=0.2), piqs.ground(6), tlist, options=TIGHT,
                H_t={"x": np.full(11, 0.3)})
     np.testing.assert_allclose(a.mmi, b.mmi, atol=1e-10)
+    # a non-Hermitian monomial pair shares one coefficient: "xz+zx"
+    static = PIModel(6, {"x": 0.5, "xz": 0.3, "zx": 0.3}, pumping=0.5)
+    c = evolve(static, piqs.ground(6), tlist, options=TIGHT)
+    d = evolve(PIModel(6, {"x": 0.5}, pumping=0.5), piqs.ground(6), tlist, options=TIGHT,
+               H_t={"xz+zx": lambda t: 0.3})
+    np.testing.assert_allclose(c.mmi, d.mmi, atol=1e-10)
+    np.testing.assert_allclose(c.magnetization, d.magnetization, atol=1e-10)
 
 
 def test_ghz_and_dicke_initial_states_and_qobj_kinds():
