@@ -32,21 +32,19 @@ def _pair(c):
     return [c.real, c.imag]
 
 
-def _preset_classes():
-    from . import models
-    return {c.__name__: c for c in (models.LMG, models.BoundaryTimeCrystal,
-                                    models.SuperradiantLaser)}
+# The model classes are passed in by qutip_mmi.models (which calls these
+# functions), so that this module imports nothing above it.
 
-
-def model_to_json(model, indent=None) -> str:
-    from .models import PIModel
+def model_to_json(model, classes, indent=None) -> str:
+    """``classes``: name -> class of PIModel and every preset."""
     name = type(model).__name__
-    if name in _preset_classes() and isinstance(model, _preset_classes()[name]):
+    presets = {k: c for k, c in classes.items() if k != "PIModel"}
+    if name in presets and isinstance(model, presets[name]):
         params = dict(model.parameters)
     else:
-        if type(model) is not PIModel:
+        if type(model) is not classes["PIModel"]:
             raise TypeError(f"cannot write a {name} as JSON: only PIModel and the "
-                            f"presets {sorted(_preset_classes())} have a format")
+                            f"presets {sorted(presets)} have a format")
         params = {
             "N": model.N,
             "hamiltonian": dict(model.hamiltonian),
@@ -64,8 +62,7 @@ def model_to_json(model, indent=None) -> str:
                       indent=indent)
 
 
-def _collective(value, k):
-    from .models import CollectiveJump
+def _collective(value, k, CollectiveJump):
     where = f"collective[{k}]"
     if not isinstance(value, Mapping):
         raise ValueError(f"{where} must be an object with rate, plus, minus, z")
@@ -78,8 +75,9 @@ def _collective(value, k):
     return CollectiveJump(value["rate"], **kw)
 
 
-def model_from_json(text):
-    from .models import PIModel
+def model_from_json(text, classes):
+    """``classes``: name -> class of PIModel, CollectiveJump and every preset."""
+    PIModel = classes["PIModel"]
     data = json.loads(text) if isinstance(text, (str, bytes)) else text
     if not isinstance(data, Mapping):
         raise ValueError("model JSON must be an object with format, class, parameters")
@@ -90,7 +88,7 @@ def model_from_json(text):
     params = data.get("parameters")
     if not isinstance(params, Mapping):
         raise ValueError("model JSON: 'parameters' must be an object")
-    presets = _preset_classes()
+    presets = {k: c for k, c in classes.items() if k not in ("PIModel", "CollectiveJump")}
     if name in presets:
         try:
             return presets[name](**params)
@@ -105,7 +103,7 @@ def model_from_json(text):
     if unknown or "N" not in params:
         raise ValueError(f"model JSON: PIModel parameters are {sorted(allowed)} (N "
                          f"required); got {sorted(params)}")
-    collective = [_collective(v, k) for k, v in enumerate(params.get("collective", []))]
+    collective = [_collective(v, k, classes["CollectiveJump"]) for k, v in enumerate(params.get("collective", []))]
     local = [LocalJump.from_value(v, f"local[{k}]")
              for k, v in enumerate(params.get("local", []))]
     return PIModel(params["N"], params.get("hamiltonian", {}), collective,

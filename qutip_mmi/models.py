@@ -28,6 +28,7 @@ import scipy.sparse as sp
 
 from ._validation import check_N, check_rate, check_real, check_complex
 from ._local_jump import LocalJump
+from ._model_json import model_from_json, model_to_json
 
 __all__ = [
     "PIModel",
@@ -241,14 +242,12 @@ class PIModel:
         >>> PIModel.from_json(LMG(8, field=0.5).to_json()) == LMG(8, field=0.5)
         True
         """
-        from ._model_json import model_to_json
-        return model_to_json(self, indent)
+        return model_to_json(self, _json_classes(), indent)
 
     @staticmethod
     def from_json(text) -> "PIModel":
         """The model written by :meth:`to_json` (a preset class where it was one)."""
-        from ._model_json import model_from_json
-        return model_from_json(text)
+        return model_from_json(text, _json_classes())
 
     # ------------------------------------------------------- local channels
     @property
@@ -539,3 +538,9 @@ class SuperradiantLaser(_Preset):
             N, collective=[CollectiveJump(Gamma, minus=1.0)] if Gamma > 0 else [],
             pumping=gamma, dephasing=dephasing,
         )
+
+
+def _json_classes():
+    """The classes the model JSON format knows (see :mod:`._model_json`)."""
+    return {c.__name__: c for c in (PIModel, CollectiveJump, LMG, BoundaryTimeCrystal,
+                                    SuperradiantLaser)}

@@ -505,7 +505,9 @@ CLI_DRIVER = """
 import sys, time
 import qutip_mmi.sweep as swmod
 from qutip_mmi.cli import main
-swmod._point_hook = lambda i, row: time.sleep(0.3)
+# after each saved point wait (long enough for the test's SIGINT to land
+# whatever the machine's load; the signal interrupts the sleep)
+swmod._point_hook = lambda i, row: time.sleep(60)
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -1,4 +1,4 @@
-"""``qutip-mmi evolve``: I_M(t) of the LMG model after a quench."""
+"""``qutip-mmi evolve``: I_M(t) of a model (LMG by default) after a quench."""
 
 from __future__ import annotations
 
@@ -8,23 +8,16 @@ import json
 import numpy as np
 
 from ..evolve import coherent_state, evolve
-from ..models import LMG
+from ._models import add_model_arguments, model_from_args
+from .sweep import check_output_path
 
-HELP = "time evolution of the LMG model from a simple initial state: I_M(t)"
+HELP = "time evolution of a model (LMG by default) from a simple initial state: I_M(t)"
 
 COLUMNS = ("t", "mmi", "mmi_per_unit", "entropy", "local_entropy", "mx", "my", "mz")
 
 
 def add_arguments(p):
-    p.add_argument("--N", type=int, required=True, help="number of spins")
-    p.add_argument("--exchange", type=float, default=3.0,
-                   help="calligraphic J")
-    p.add_argument("--field", type=float, default=0.0,
-                   help="transverse field h")
-    p.add_argument("--Gamma", type=float, default=1.0,
-                   help="collective decay rate")
-    p.add_argument("--gamma", type=float, default=1.0,
-                   help="local pumping rate")
+    add_model_arguments(p)
     p.add_argument("--initial", default="ground",
                    help="initial state: 'excited' (all up), 'ground' (all down) or "
                         "'css:THETA,PHI', the coherent spin state "
@@ -71,9 +64,9 @@ def run(args):
         raise ValueError(f"--steps must be >= 1, got {args.steps}")
     if not args.t_max > 0:
         raise ValueError(f"--t-max must be > 0, got {args.t_max}")
-    model = LMG(args.N, exchange=args.exchange, field=args.field, Gamma=args.Gamma,
-                gamma=args.gamma)
-    rho0 = initial_state(args.initial, args.N)
+    check_output_path(args.csv, "--csv")
+    model = model_from_args(args)
+    rho0 = initial_state(args.initial, model.N)
     tlist = np.linspace(0.0, args.t_max, args.steps + 1)
     res = evolve(model, rho0, tlist, options={"method": args.method, "atol": args.atol,
                                               "rtol": args.rtol},
@@ -81,8 +74,7 @@ def run(args):
     rows = np.column_stack([res.times, res.mmi, res.mmi_per_unit, res.entropy,
                             res.local_entropy, res.magnetization])
     if args.json:
-        out = {"N": args.N, "exchange": args.exchange, "field": args.field,
-               "Gamma": args.Gamma, "gamma": args.gamma, "initial": args.initial}
+        out = {"model": model.name, **model.parameters, "initial": args.initial}
         out.update(res.as_dict())
         print(json.dumps(out))
         return 0
@@ -91,8 +83,7 @@ def run(args):
             writer = csv.writer(f)
             writer.writerow(COLUMNS)
             writer.writerows(rows.tolist())
-    print(f"LMG evolution, N={args.N}, exchange={args.exchange}, field={args.field}, "
-          f"Gamma={args.Gamma}, gamma={args.gamma}, initial {args.initial}")
+    print(f"evolution of {model!r} from {args.initial}")
     print(f"  {res.method} on {res.unknowns} unknowns ({res.layout}), {res.nfev} "
           f"evaluations, {res.seconds:.3g} s"
           + (f"; table written to {args.csv}" if args.csv else ""))
