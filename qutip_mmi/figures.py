@@ -75,6 +75,11 @@ class FigureResult:
         self.data = data
         self.sweep = sweep
 
+    def as_dict(self) -> dict:
+        """JSON-safe: the figure's name, files and data (as in its JSON file)."""
+        return {"name": self.name, "files": {k: str(v) for k, v in self.files.items()},
+                "data": json.loads(json.dumps(self.data))}
+
     def __repr__(self):
         files = ", ".join(f"{k}={v!r}" for k, v in self.files.items())
         return f"FigureResult({self.name!r}, {files})"

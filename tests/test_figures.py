@@ -185,3 +185,13 @@ def test_extrapolate_steady_states_reach_mean_field_at_gamma_2():
     assert abs(e.estimate - theory) <= e.error
     assert e.error < 0.01                      # informative, not a blanket bar
     assert abs(vals[-1] - theory) > e.error    # and better than the largest N
+
+
+def test_figure_result_as_dict_is_the_json_file(tmp_path):
+    import json
+    from qutip_mmi.figures import figure_2
+    res = figure_2(Ns=[4, 8], fields=[0.0, 0.5], inset_fields=[0.0, 0.01], out=tmp_path)
+    d = json.loads(json.dumps(res.as_dict()))
+    assert d["name"] == "2"
+    with open(res.files["json"]) as fh:
+        assert d["data"] == json.load(fh)
