@@ -16,6 +16,11 @@ equations and the mean-field drift) derives its operators from this description.
 Scaling convention (so that the mean-field limit exists): a Hamiltonian monomial
 of degree d with coefficient c stands for ``c * N**(1-d) * J_a1 ... J_ad``, and a
 collective jump with rate Gamma stands for ``(Gamma / N) D[L]``.
+
+This module is a little over 500 lines on purpose: the data classes and the
+three presets (which are PIModels) belong together, and the JSON format needs
+all of them (:mod:`._model_json` holds its code, local channels live in
+:mod:`._local_jump`).
 """
 
 from __future__ import annotations
