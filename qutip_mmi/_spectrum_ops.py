@@ -24,11 +24,13 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
+from .steadystate.blocks import HermitianIndex
+
 __all__ = ["HermitianCoords", "DirectSolver", "GmresSolver", "Deflated", "arnoldi",
            "nested_dissection"]
 
 
-class HermitianCoords:
+class HermitianCoords(HermitianIndex):
     """Real coordinates y of Hermitian vectors x on a layout with every q.
 
     ``x = T y``; y lists the q = 0 elements, then for q = 1..N the real parts of
@@ -37,23 +39,9 @@ class HermitianCoords:
     """
 
     def __init__(self, layout):
-        self.layout = layout
-        qs = layout.qs
-        n_q = np.diff(layout.q_starts)
-        zero = int(np.flatnonzero(qs == 0)[0])
-        width = np.where(qs[zero:] == 0, 1, 2) * n_q[zero:]
-        self.block_starts = np.concatenate([[0], np.cumsum(width)]).astype(np.int64)
-        self.block_sizes = n_q[zero:]
-        self.size = int(self.block_starts[-1])
-        q = qs[layout.q_index]
-        aq = np.abs(q)
-        pos = np.arange(layout.size) - layout.q_starts[layout.q_index]
-        start = self.block_starts[aq]
-        self.re = start + pos
-        self.im = np.where(q != 0, start + self.block_sizes[aq] + pos, -1)
-        self.q = q
-        self.top = int(layout.q_starts[zero])  # first element with q >= 0
-        sign = np.where(q < 0, -1.0, 1.0)
+        super().__init__(layout)
+        q = self.q
+        sign = self.sign
         rows = np.concatenate([np.arange(layout.size), np.flatnonzero(q != 0)])
         cols = np.concatenate([self.re, self.im[q != 0]])
         vals = np.concatenate([np.ones(layout.size), 1j * sign[q != 0]])
@@ -92,14 +80,6 @@ class HermitianCoords:
             x = x + 1j * (self.T @ w.imag.astype(float))
         return x
 
-    def from_full(self, x):
-        """y of a Hermitian vector x (its q >= 0 elements)."""
-        y = np.empty(self.size)
-        top = slice(self.top, None)
-        y[self.re[top]] = x[top].real
-        sel = self.im[top] >= 0
-        y[self.im[top][sel]] = x[top][sel].imag
-        return y
 
 
 def layout_grid(layout):

@@ -266,18 +266,15 @@ class BlockSolver:
         return x, its, factored
 
 
-class _HermitianReduction:
-    """The equations for q >= 0 in real unknowns, using rho_{-q} = conj(rho_q).
-
-    A Hermitian steady state is fixed by its q >= 0 blocks, and the equations of
-    the q < 0 blocks are the conjugates of those of q > 0. The reduced unknowns y
-    are the (real) q = 0 populations, then Re and Im of each q > 0 block. Block -q
-    lists its elements in the same order as block q (element (m, m') of one is
-    (m', m) of the other), so x = C y is a relabelling. Against the complex
-    system on all q this halves the Krylov vectors and the triangular solves.
+class HermitianIndex:
+    """Where each element of a Hermitian vector x (every q of ``layout``) sits
+    among the real unknowns y: the q = 0 populations, then Re and Im of each
+    q > 0 block (block -q holds the conjugates, element (m, m') of one being
+    (m', m) of the other, in the same order). Shared by the block engine and
+    the spectrum.
     """
 
-    def __init__(self, layout, Lt):
+    def __init__(self, layout):
         qs = layout.qs
         if qs[0] != -qs[-1] or len(qs) != 2 * qs[-1] + 1:
             raise ValueError("the Hermitian reduction needs every q from -N to N")
@@ -297,6 +294,30 @@ class _HermitianReduction:
         self.q = q
         self.layout = layout
         self.top = int(layout.q_starts[zero])                # first row with q >= 0
+
+    def from_full(self, x):
+        """y of a Hermitian vector x (its q >= 0 elements)."""
+        y = np.empty(self.size)
+        top = slice(self.top, None)
+        y[self.re[top]] = x[top].real
+        sel = self.im[top] >= 0
+        y[self.im[top][sel]] = x[top][sel].imag
+        return y
+
+
+class _HermitianReduction(HermitianIndex):
+    """The equations for q >= 0 in real unknowns, using rho_{-q} = conj(rho_q).
+
+    A Hermitian steady state is fixed by its q >= 0 blocks, and the equations of
+    the q < 0 blocks are the conjugates of those of q > 0. The reduced unknowns y
+    are the (real) q = 0 populations, then Re and Im of each q > 0 block. Block -q
+    lists its elements in the same order as block q (element (m, m') of one is
+    (m', m) of the other), so x = C y is a relabelling. Against the complex
+    system on all q this halves the Krylov vectors and the triangular solves.
+    """
+
+    def __init__(self, layout, Lt):
+        super().__init__(layout)
         self.R = self._realify(Lt)
         # canonical CSR (no duplicate entries): scipy compacts a non-canonical
         # matrix in place on some operations (abs), which would shift the row
@@ -358,13 +379,6 @@ class _HermitianReduction:
         x[sel] += 1j * self.sign[sel] * y[self.im[sel]]
         return x
 
-    def from_full(self, x):
-        y = np.empty(self.size)
-        top = slice(self.top, None)
-        y[self.re[top]] = x[top].real
-        sel = self.im[top] >= 0
-        y[self.im[top][sel]] = x[top][sel].imag
-        return y
 
 
 class _GaussSeidel:
