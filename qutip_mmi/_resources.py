@@ -81,8 +81,8 @@ def progress_bar_name(progress_bar):
 
 def resolve_progress_bar(progress_bar, options):
     """The progress bar of an entry point that takes it both as a keyword and as
-    ``options["progress_bar"]`` (QuTiP solvers use the option): the keyword
-    wins where both are given and differ (``ValueError``)."""
+    ``options["progress_bar"]`` (QuTiP solvers use the option): whichever is
+    given; both given with different values is a ``ValueError``."""
     in_options = options.get("progress_bar") if options else None
     if progress_bar is not None and in_options is not None and progress_bar != in_options:
         raise ValueError("progress_bar given both as a keyword and in options, "

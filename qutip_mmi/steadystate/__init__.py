@@ -23,7 +23,7 @@ diagnostics and checks (:mod:`._common`).
 """
 
 from .._resources import resolve_progress_bar
-from ._common import ConvergenceWarning, SolverInfo, SteadyStateError, check_unique
+from ._common import ConvergenceWarning, SolverInfo, SteadyStateError
 from .blocks import BlockSolver, blocks_memory, solve_blocks
 from .rates import rates_memory, solve_rates
 from . import exact, piqs_route
@@ -98,8 +98,7 @@ def steady_state(model, method="auto", options=None, progress_bar=None):
     if not isinstance(model, PIModel):
         raise TypeError(f"model must be a PIModel (e.g. qutip_mmi.LMG), got "
                         f"{type(model).__name__}")
-    method = resolve_method(model, method)
-    check_unique(model)
+    method = resolve_method(model, method)  # every route checks uniqueness itself
     options = dict(options or {})
     bar = resolve_progress_bar(progress_bar, options)
     if bar is not None:
