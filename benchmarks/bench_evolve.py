@@ -40,7 +40,7 @@ if ref:
 if {save!r}:
     json.dump({{"mmi_per_unit": res.mmi_per_unit.tolist(),
                "magnetization": res.magnetization.tolist()}}, open({save!r}, "w"))
-print(json.dumps(dict(route="evolve", N=N, field=field, method=method, atol=atol, T=T,
+print(json.dumps(dict(route="evolve", N=N, field=field, method=res.method, atol=atol, T=T,
                       rtol=rtol, layout=res.layout, unknowns=res.unknowns,
                       nfev=res.nfev, seconds=sec,
                       peak_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
@@ -117,7 +117,7 @@ def run(code, timeout=1800):
     return row
 
 
-def ours(N, field, method="dop853", atol=1e-10, rtol=1e-8, ref=None, save=None, T=20.0):
+def ours(N, field, method="auto", atol=1e-10, rtol=1e-8, ref=None, save=None, T=20.0):
     return run(OURS.format(N=N, field=field, method=method, atol=atol, rtol=rtol,
                            ref=ref, save=save, T=T))
 
@@ -127,6 +127,7 @@ def main():
     ap.add_argument("--big", action="store_true", help="add N=200 (h=0.5), N=1000 (h=0)")
     ap.add_argument("--only", type=int, default=None, help="one N of ours only")
     ap.add_argument("--field", type=float, default=0.5)
+    ap.add_argument("--method", default="auto", help="integrator of --only points")
     ap.add_argument("--skip-piqs", action="store_true", dest="skip_piqs",
                     help="leave out mesolve on the piqs Liouvillian (5 min at N=40)")
     ap.add_argument("--bdf", action="store_true",
@@ -139,23 +140,29 @@ def main():
     args = ap.parse_args()
     rows = []
     if args.only:
-        rows.append(ours(args.only, args.field, T=args.t_max))
+        rows.append(ours(args.only, args.field, args.method, T=args.t_max))
     else:
         ref = "/tmp/bench_evolve_ref40.json"
         # tight reference, then our default and the other integrators
         ours(40, 0.5, "DOP853", 1e-14, 1e-12, save=ref)
-        for method in ("dop853", "adams", "RK45", "DOP853", "krylov") + \
+        for method in ("chebyshev", "dop853", "adams", "RK45", "DOP853", "krylov") + \
                 (("BDF",) if args.bdf else ()):
             rows.append(ours(40, 0.5, method, ref=ref))
         for method in ("adams", "vern7", "dop853"):
             rows.append(run(QUTIP.format(N=40, field=0.5, method=method, ref=ref)))
         if not args.skip_piqs:
             rows.append(run(PIQS.format(N=40, field=0.5, ref=ref)))
-        rows.append(ours(100, 0.5))
+        ref = "/tmp/bench_evolve_ref100.json"
+        rows.append(ours(100, 0.5, "chebyshev", save=ref))
+        rows.append(ours(100, 0.5, "dop853", ref=ref))
         rows.append(ours(200, 0.0))
-        if args.big:
+        if args.big:  # the large points; dop853 beside them on [0, 2]
             rows.append(ours(200, 0.5, T=args.t_max))
+            rows.append(ours(200, 0.5, "chebyshev", T=2.0))
+            rows.append(ours(200, 0.5, "dop853", T=2.0))
             rows.append(ours(1000, 0.0, T=args.t_max))
+            rows.append(ours(1000, 0.0, "chebyshev", T=2.0))
+            rows.append(ours(1000, 0.0, "dop853", T=2.0))
     print()
     print(f"machine: {platform.processor() or platform.machine()}, python "
           f"{platform.python_version()}")

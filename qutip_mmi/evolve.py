@@ -14,17 +14,21 @@ The generator is the float64 reduced Liouvillian of the steady-state engine
     diagonal in every J block, since then it stays diagonal.
 
 Integrators (``options["method"]``, QuTiP's names where QuTiP has them):
-"dop853" (the default: the compiled Dormand-Prince 8(5,3) of
-:class:`scipy.integrate.ode`, the integrator behind QuTiP's ``method="dop853"``),
-"adams" (VODE's Adams, QuTiP's default for mesolve), the Python
-:mod:`scipy.integrate` classes "RK45", "DOP853" and "BDF" (with the sparse
-Jacobian), and "krylov" (:func:`scipy.sparse.linalg.expm_multiply` output
-interval by output interval, constant generators only). The problem is stiff
-(Liouvillian eigenvalues reach ~2N, mostly dissipative), so the explicit
-methods are stability-limited: their cost grows like N^4 at fixed t. The
-comparison is in benchmarks/RESULTS.md: dop853 was the fastest at equal
-accuracy; BDF (a sparse LU of the coupled q blocks at every step-size change)
-was 100x slower.
+"auto" (the default: "chebyshev" for a constant generator, "dop853" with
+``H_t``), "chebyshev" (a Chebyshev series of exp(t L) on an ellipse fitted to
+the spectrum, :mod:`qutip_mmi._chebyshev`; constant generators only),
+"dop853" (the compiled Dormand-Prince 8(5,3) of :class:`scipy.integrate.ode`,
+the integrator behind QuTiP's ``method="dop853"``), "adams" (VODE's Adams,
+QuTiP's default for mesolve), the Python :mod:`scipy.integrate` classes
+"RK45", "DOP853" and "BDF" (with the sparse Jacobian), and "krylov"
+(:func:`scipy.sparse.linalg.expm_multiply` output interval by output interval,
+constant generators only). The problem is stiff (Liouvillian eigenvalues reach
+~2N, mostly dissipative), so the explicit methods are stability-limited: their
+cost grows like N^4 at fixed t. The Chebyshev series pays one product per term
+and needs about t times the spectrum's imaginary extent of them (its real,
+dissipative extent only adds a sqrt tail per window): 2-4x fewer products than
+dop853 here. The comparison is in benchmarks/RESULTS.md; BDF (a sparse LU of the
+coupled q blocks at every step-size change) was 100x slower than dop853.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import numpy as np
 import scipy.integrate as si
 import scipy.sparse.linalg as spl
 
+from ._chebyshev import ChebyshevPropagator
 from ._initial_states import (block_weights, check_tlist, coherent_state, dicke_e_ops,
                               initial_state, td_coefficients)
 from ._resources import check_memory, limit_blas_threads, make_progress_bar
@@ -52,11 +57,13 @@ from .steadystate.liouvillian import QLayout, assemble
 __all__ = ["evolve", "EvolveResult", "coherent_state", "DEFAULT_OPTIONS", "METHODS",
            "memory_estimate"]
 
-METHODS = ("dop853", "adams", "RK45", "DOP853", "BDF", "krylov")
+METHODS = ("auto", "chebyshev", "dop853", "adams", "RK45", "DOP853", "BDF", "krylov")
+#: Methods that need a constant generator (no ``H_t``).
+_CONSTANT_ONLY = ("chebyshev", "krylov")
 
 #: Options of :func:`evolve` (QuTiP's names where QuTiP has one).
 DEFAULT_OPTIONS = {
-    "method": "dop853",
+    "method": "auto",
     "atol": 1e-10,
     "rtol": 1e-8,
     "nsteps": 100_000,
@@ -69,20 +76,23 @@ DEFAULT_OPTIONS = {
 
 
 def memory_estimate(N, populations_only, n_times=0, store_states=False,
-                    method="dop853") -> float:
+                    method="chebyshev") -> float:
     """Rough peak bytes of :func:`evolve` (assembly, integrator work space, states).
 
     Calibrated on peak resident memory of LMG runs (benchmarks/RESULTS.md): 0.30
     and 1.39 GiB at N = 100 and 200 (h = 0.5; estimates 0.37 and 1.6), 0.29 GiB
     for the populations at N = 1000 (estimate 0.30).
     """
+    # chebyshev: 32 buffered terms, 16 outputs per window, the scaled generator
     if populations_only:
         n = (N / 2 + 1) ** 2
         per = 400.0 + (60.0 * max(np.log2(n), 1.0) if method == "BDF" else 0.0)
+        per += 450.0 if method in ("auto", "chebyshev") else 0.0
         stored = 8.0 * n
     else:
         n = (N + 1) * (N + 2) * (N + 3) / 6.0
         per = 1000.0 + (30.0 * N if method == "BDF" else 0.0)
+        per += 500.0 if method in ("auto", "chebyshev") else 0.0
         stored = 16.0 * n
     return per * n + (stored * n_times if store_states else 0.0) + 2e8
 
@@ -112,8 +122,8 @@ class EvolveResult:
     unknowns, nfev : int
         Size of the integrated real system and right-hand-side evaluations.
     steps : int or None
-        Integrator steps (output intervals for "krylov"; None for "dop853" and
-        "adams", which do not report them).
+        Integrator steps (series windows for "chebyshev", output intervals for
+        "krylov"; None for "dop853" and "adams", which do not report them).
     seconds : float
         Wall time.
     """
@@ -271,10 +281,12 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         Collective operators in :mod:`qutip.piqs`'s Dicke basis (e.g.
         ``piqs.jspin(N, basis="dicke")``) or callables ``f(state: PIState)``.
     options : dict, optional
-        ``method`` ("dop853" default, "adams", "RK45", "DOP853", "BDF",
-        "krylov"; see the module docstring), ``atol`` (1e-10),
-        ``rtol`` (1e-8), ``nsteps`` (most integrator steps between two output
-        times, 100000), ``max_step`` (0: unbounded), ``store_states`` (False),
+        ``method`` ("auto" default: "chebyshev" without ``H_t``, "dop853"
+        with it; "adams", "RK45", "DOP853", "BDF", "krylov"; see the module
+        docstring), ``atol`` (1e-10), ``rtol`` (1e-8; per entry of the state,
+        as in QuTiP), ``nsteps`` (most integrator steps between two output
+        times, 100000; not used by "chebyshev", whose series stop by
+        themselves), ``max_step`` (0: unbounded), ``store_states`` (False),
         ``force_memory`` (False), ``blas_threads`` (1), ``layout`` ("auto",
         "hermitian" or "populations").
     progress_bar : None, bool or str
@@ -325,9 +337,11 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
                 td_conserves = td_conserves and term.conserves_excitations()
         except ValueError as exc:
             raise ValueError(f"H_t: {exc}") from None
-        if method == "krylov":
-            raise ValueError("options['method']='krylov' needs a constant generator; "
-                             "use 'dop853' (the default) with H_t")
+        if method in _CONSTANT_ONLY:
+            raise ValueError(f"options['method']={method!r} needs a constant generator; "
+                             f"use 'dop853' (or 'auto', the default) with H_t")
+    if method == "auto":
+        method = "dop853" if td else "chebyshev"
     state0 = initial_state(rho0, N)
     keys, ops = dicke_e_ops(e_ops, N)
     diagonal = all(b.ndim == 1 or not np.any(b - np.diag(np.diag(b)))
@@ -374,12 +388,14 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
     with limit_blas_threads(opts["blas_threads"]):
         record(0, y)
         if K > 1:
-            if method == "krylov":
+            if method == "chebyshev":
+                steps = _run_chebyshev(system, y, tlist, record, bar, opts)
+            elif method == "krylov":
                 steps = _run_krylov(system, y, tlist, record, bar)
             elif method in ("dop853", "adams"):
-                steps = _run_compiled(system, y, tlist, record, bar, opts)
+                steps = _run_compiled(system, y, tlist, record, bar, dict(opts, method=method))
             else:
-                steps = _run_ode(system, y, tlist, record, bar, opts)
+                steps = _run_ode(system, y, tlist, record, bar, dict(opts, method=method))
     bar.finished()
     for i, op in enumerate(ops):
         hermitian = op[1] if not callable(op) else not np.any(expect[i].imag)
@@ -392,6 +408,18 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
             "model": getattr(model, "parameters", None),
             "time_dependent": [("+".join(m)) for m, _ in td]}
     return EvolveResult(N, tlist, data, expect, keys, states, info)
+
+
+def _run_chebyshev(system, y, tlist, record, bar, opts):
+    propagator = ChebyshevPropagator(system.A0, opts["atol"], opts["rtol"])
+
+    def record_tick(k, y):
+        record(k, y)
+        bar.update()
+
+    propagator.run(y, tlist, record_tick)
+    system.nfev += propagator.nmv
+    return propagator.windows
 
 
 def _run_krylov(system, y, tlist, record, bar):

@@ -199,7 +199,7 @@ def test_methods_agree_and_e_ops():
     e_ops = {"jz": jz, "jp": jp, "m": lambda s: float(np.trace(s.block(0)).real)}
     runs = {m: evolve(model, piqs.css(N, 0.7, 0.0, coordinates="polar"), tlist, e_ops=e_ops,
                       options={"method": m, "atol": 1e-12, "rtol": 1e-11})
-            for m in ("dop853", "adams", "RK45", "DOP853", "BDF", "krylov")}
+            for m in ("dop853", "chebyshev", "adams", "RK45", "DOP853", "BDF", "krylov")}
     ref = runs.pop("dop853")
     for res in runs.values():
         np.testing.assert_allclose(res.mmi, ref.mmi, atol=1e-7)

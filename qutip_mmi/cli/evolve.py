@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 
-from ..evolve import coherent_state, evolve
+from ..evolve import METHODS, coherent_state, evolve
 from ._models import add_model_arguments, model_from_args
 from .sweep import check_output_path
 
@@ -27,9 +27,8 @@ def add_arguments(p):
                    help="final time")
     p.add_argument("--steps", type=int, default=200,
                    help="number of output intervals: K+1 times from 0 to t-max")
-    p.add_argument("--method", default="dop853",
-                   choices=["dop853", "adams", "RK45", "DOP853", "BDF", "krylov"],
-                   help="integrator (see qutip_mmi.evolve)")
+    p.add_argument("--method", default="auto", choices=list(METHODS),
+                   help="integrator (see qutip_mmi.evolve; auto: the Chebyshev series)")
     p.add_argument("--atol", type=float, default=1e-10, help="absolute tolerance")
     p.add_argument("--rtol", type=float, default=1e-8, help="relative tolerance")
     out = p.add_mutually_exclusive_group()
