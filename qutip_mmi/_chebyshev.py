@@ -51,15 +51,15 @@ def ritz_values(A, steps=40, seed=0) -> np.ndarray:
     n = A.shape[0]
     steps = int(min(steps, n))
     rng = np.random.default_rng(seed)
-    V = np.zeros((steps + 1, n))
-    H = np.zeros((steps + 1, steps))
+    V = np.zeros((steps + 1, n), dtype=A.dtype)
+    H = np.zeros((steps + 1, steps), dtype=A.dtype)
     v = rng.standard_normal(n)
     V[0] = v / np.linalg.norm(v)
     m = steps
     for j in range(steps):
         w = A @ V[j]
         for _ in range(2):  # classical Gram-Schmidt, twice (enough for 40 steps)
-            h = V[:j + 1] @ w
+            h = V[:j + 1].conj() @ w
             w -= h @ V[:j + 1]
             H[:j + 1, j] += h
         H[j + 1, j] = np.linalg.norm(w)
@@ -201,7 +201,7 @@ def _cost(ell, a, b):
 
 
 class ChebyshevPropagator:
-    """exp(t A) v for a real sparse ``A`` (CSR), several t at once.
+    """exp(t A) v for a sparse ``A`` (CSR, real or complex), several t at once.
 
     Parameters
     ----------
@@ -305,8 +305,9 @@ class ChebyshevPropagator:
         bulk = dts * ell.semi_axes[1] * (1.3 if ell.imaginary else 1.0)
         kmax = int(1.5 * bulk[-1]) + 64
         coef, bound = self._coefficients(dts, kmax)
-        out = np.zeros((len(dts), self.n))
-        buf = np.empty((_BUFFER, self.n))
+        dtype = np.result_type(self._B.dtype, v.dtype)
+        out = np.zeros((len(dts), self.n), dtype)
+        buf = np.empty((_BUFFER, self.n), dtype)
         active = np.ones(len(dts), bool)
         quiet = np.zeros(len(dts), int)
         last = np.full(len(dts), np.iinfo(np.int64).max)  # last term of each time
@@ -334,7 +335,8 @@ class ChebyshevPropagator:
             # |s| is needed to watch for growth (sampled: growth is geometric)
             # and, every term, once a time's coefficient bound nears the tolerance
             if k % 8 == 0 or ((bound[:, k] < 1e3 * tol) & active & (k > bulk)).any():
-                norm = max(float(s.max()), -float(s.min()))
+                norm = (max(float(s.max()), -float(s.min())) if s.dtype.kind == "f"
+                        else float(np.abs(s).max()))
             terms = np.abs(coef[:, k]) * norm
             peak = max(peak, float(terms[active].max()))
             small = (k > bulk) & (terms < tol) & (bound[:, k] < tol)

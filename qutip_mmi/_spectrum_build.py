@@ -21,12 +21,13 @@ class Space:
     ``deflate``: (k0, rho, diagonal positions) to remove the steady state's 0
     exactly, or None; ``mirror``: the sector -q (conjugates) comes along;
     ``zeros_expected``: zero eigenvalues to make room for (shifted solves);
-    ``solver``: "direct" or "gmres"; ``gmres(system, shift, deflate)``: the
-    GMRES solver factory.
+    ``solver``: "direct", "gmres" or "propagator"; ``gmres(system, shift, deflate)``: the
+    GMRES solver factory; ``trace``: positions of the diagonal elements (the
+    trace functional sums them), or None for a sector without them.
     """
 
     def __init__(self, A, layout, sector=None, to_full=None, deflate=None, mirror=False,
-                 zeros_expected=0, solver="direct", gmres=None, grid=None):
+                 zeros_expected=0, solver="direct", gmres=None, grid=None, trace=None):
         self.A = A.tocsr()
         self.layout = layout
         self.sector = sector
@@ -37,6 +38,7 @@ class Space:
         self.solver = solver
         self.gmres = gmres
         self.grid = grid if grid is not None else layout_grid(layout)
+        self.trace = trace
 
 
 def vector_of(layout, state):
@@ -133,10 +135,14 @@ def build_spaces(model, sector, sigma, opts):
     layout = QLayout(N, range(-N, N + 1))
     solver = opts["solver"]
     if solver == "auto":
-        solver = "gmres" if (layout.size > opts["direct_max"] and not no_local) else "direct"
-    # the direct route of the full space finds the steady state with its own LU
+        big = layout.size > opts["direct_max"]
+        solver = ("propagator" if opts["which"] == "slowest"
+                  else "gmres" if big and not no_local else "direct")
+    # the direct route of the full space finds the steady state with its own LU;
+    # the propagator needs none (exp(tau L) keeps it as the eigenvalue 1)
     own = not u1 and real_shift and solver == "direct" and not no_local
-    rho_state = _steady_state(model) if zero_shift and not own else None
+    rho_state = (_steady_state(model) if zero_shift and not own and solver != "propagator"
+                 else None)
     facts = {"by_sector": u1, "deflated": rho_state is not None}
     ncv = opts["ncv"] or 2 * 6 + 21
 
@@ -167,7 +173,8 @@ def build_spaces(model, sector, sigma, opts):
                 if q == 0 and deflate is None:
                     zeros = n_j if no_local else 1
                 return Space(A, layout, sector=q, deflate=deflate,
-                             mirror=mirror and q > 0, zeros_expected=zeros)
+                             mirror=mirror and q > 0, zeros_expected=zeros,
+                             trace=np.arange(layout.size) if q == 0 else None)
             return make
         return [sector_thunk(q) for q in qs], size, facts
 
@@ -214,7 +221,8 @@ def build_spaces(model, sector, sigma, opts):
 
             space = Space(R, layout, to_full=coords.to_full, deflate=deflate,
                           grid=coords.grid(), solver=solver, gmres=gmres,
-                          zeros_expected=0 if deflate else (n_j if no_local else 1))
+                          zeros_expected=0 if deflate else (n_j if no_local else 1),
+                          trace=diag_y)
             space.pinned_solver = pinned
             return space
         return [make_real], n, facts
@@ -230,5 +238,5 @@ def build_spaces(model, sector, sigma, opts):
             return GmresSolver(system, layout, diag_block, None, tol=opts["gmres_tol"])
 
         return Space(L, layout, zeros_expected=n_j if no_local else 1, solver=solver,
-                     gmres=gmres)
+                     gmres=gmres, trace=np.flatnonzero(layout.m == layout.mp))
     return [make_complex], n, facts

@@ -28,10 +28,11 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
-from ._resources import check_memory, limit_blas_threads, make_progress_bar
+from ._resources import limit_blas_threads, make_progress_bar
 from ._validation import check_complex, check_options
 from ._spectrum_build import build_spaces
 from ._spectrum_ops import Deflated, DirectSolver, arnoldi, pin
+from ._spectrum_propagator import slowest_pairs
 from .state import PIState
 
 __all__ = ["spectrum", "SpectrumResult"]
@@ -39,11 +40,12 @@ __all__ = ["spectrum", "SpectrumResult"]
 DEFAULTS = {
     "eigenvectors": False,   # return the right eigenvectors (PIState containers)
     "sector": None,          # one q sector of a q-conserving model
-    "solver": "auto",        # "auto", "direct", "gmres" (large full operators)
+    "which": "nearest",      # "nearest" sigma, or "slowest" (largest real parts)
+    "solver": "auto",        # "auto", "direct", "gmres", "propagator"
     "direct_max": 60_000,    # auto: sparse LU up to this many unknowns
     "dense_max": 200,        # dense eig for operators up to this size
     "gmres_tol": 1e-10,      # relative residual of each GMRES solve
-    "arpack_tol": None,      # ARPACK's tol: 1e-12 (direct LU), 1e-10 (GMRES)
+    "arpack_tol": None,      # ARPACK's tol: 1e-12 (direct LU, propagator), 1e-10 (GMRES)
     "ncv": None,             # ARPACK's Krylov dimension (default max(2 nev + 1, 20))
     "zero_tol": 1e-9,        # |lambda| <= zero_tol * ||L|| counts as zero
     "blas_threads": 1,
@@ -172,14 +174,15 @@ def _blocks_of(layout, x):
     return PIState(layout.N, blocks)
 
 
-def _dense(space, nev, target, zero_abs):
+def _dense(space, nev, target, zero_abs, slowest=False):
     w, V = np.linalg.eig(space.A.toarray())
     if space.deflate is not None:  # exactly one zero: the eigenvalue nearest 0
         iz = [int(np.argmin(np.abs(w)))]
     else:
         iz = list(np.flatnonzero(np.abs(w) <= zero_abs))
     keep = np.setdiff1d(np.arange(w.size), iz)
-    order = keep[np.argsort(np.abs(w[keep] - target), kind="stable")][:nev + 2]
+    key = -w[keep].real if slowest else np.abs(w[keep] - target)
+    order = keep[np.argsort(key, kind="stable")][:nev + 2]
     zeros = [] if space.deflate is not None else [(complex(w[i]), V[:, i]) for i in iz]
     return w[order], V[:, order], zeros, {}
 
@@ -248,9 +251,19 @@ def _solve_space(space, nev, target, opts):
     n = space.A.shape[0]
     zero_abs = opts["zero_tol"] * _norm(space.A)
     extra = 0 if space.deflate is not None else space.zeros_expected
+    slowest = opts["which"] == "slowest"
     if n <= opts["dense_max"] or nev + extra + 4 >= n - 1:
-        lam, vecs, zeros, stats = _dense(space, nev, target, zero_abs)
+        lam, vecs, zeros, stats = _dense(space, nev, target, zero_abs, slowest)
         stats["eigensolver"] = "dense"
+    elif slowest:
+        try:
+            lam, vecs, zeros, stats = slowest_pairs(space, nev, zero_abs, opts)
+            stats["eigensolver"] = "propagator"
+        except spl.ArpackNoConvergence:
+            if n > DENSE_FALLBACK:
+                raise
+            lam, vecs, zeros, stats = _dense(space, nev, target, zero_abs, slowest)
+            stats["eigensolver"] = "dense"
     elif n <= DENSE_FALLBACK:
         # small: give ARPACK a short budget, and diagonalize densely if the
         # wanted eigenvalues are too clustered for it
@@ -294,8 +307,9 @@ def _solve_space(space, nev, target, opts):
 
 
 # ------------------------------------------------------------------ entry point
-def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
-    """The k eigenvalues of the reduced Liouvillian nearest ``sigma``.
+def spectrum(model, k=6, sigma=None, options=None, *, sector=None, which=None):
+    """The k eigenvalues of the reduced Liouvillian nearest ``sigma``, or the k
+    slowest (``which="slowest"``).
 
     Parameters
     ----------
@@ -307,11 +321,20 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
     sigma : complex, optional
         Shift. Default: nearest zero, without the steady state's eigenvalue 0
         (reported as ``zero_eigenvalue``).
+    which : {"nearest", "slowest"}, optional
+        "nearest" (default): the k eigenvalues nearest ``sigma``. "slowest":
+        the k of largest real part (the slowest modes; ``gap`` is then the
+        Liouvillian gap), zeros excluded; ``sigma`` must be None. Same as
+        ``options["which"]``.
     options : dict, optional
         ``eigenvectors`` (False), ``sector`` (one q sector of a q-conserving
-        model), ``solver`` ("auto", "direct" or "gmres"), ``direct_max``
+        model), ``which`` ("nearest"), ``solver`` ("auto"; for "nearest":
+        "direct" or "gmres", the shift-invert solves; "slowest" always uses
+        "propagator", Arnoldi on exp(tau L) by Chebyshev series, see
+        :mod:`qutip_mmi._spectrum_propagator`), ``direct_max``
         (60 000 unknowns), ``dense_max`` (200), ``gmres_tol`` (1e-10),
-        ``arpack_tol`` (1e-12 with the direct LU, 1e-10 with GMRES), ``ncv``,
+        ``arpack_tol`` (1e-12 with the direct LU and the propagator, 1e-10
+        with GMRES), ``ncv``,
         ``zero_tol`` (1e-9, relative to ||L||),
         ``blas_threads`` (1), ``force_memory``, ``progress_bar``.
     sector : int, optional
@@ -341,11 +364,24 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
         raise ValueError("sector given both as a keyword and in options, with "
                          "different values")
     sector = _check_sector(sector if sector is not None else opts["sector"], model)
+    if which is not None and which != opts["which"] and options and "which" in options:
+        raise ValueError("which given both as a keyword and in options, with "
+                         "different values")
+    opts["which"] = which = which if which is not None else opts["which"]
+    if which not in ("nearest", "slowest"):
+        raise ValueError(f"which must be 'nearest' or 'slowest', got {which!r}")
     if sigma is not None:
         sigma = check_complex("sigma", sigma)
-    if opts["solver"] not in ("auto", "direct", "gmres"):
-        raise ValueError(f"options['solver'] must be 'auto', 'direct' or 'gmres', "
-                         f"got {opts['solver']!r}")
+        if which == "slowest":
+            raise ValueError("sigma: which='slowest' takes no shift (it returns the "
+                             "eigenvalues of largest real part)")
+    if opts["solver"] not in ("auto", "direct", "gmres", "propagator"):
+        raise ValueError(f"options['solver'] must be 'auto', 'direct', 'gmres' or "
+                         f"'propagator', got {opts['solver']!r}")
+    if (opts["solver"] == "propagator") != (which == "slowest") and opts["solver"] != "auto":
+        raise ValueError(f"options['solver']={opts['solver']!r} does not go with "
+                         f"which={which!r}: the propagator finds the slowest "
+                         f"eigenvalues, the shift-invert solvers those nearest a shift")
     target = 0j if sigma is None else sigma
     found, zeros, per_space = [], [], []
     with limit_blas_threads(opts["blas_threads"]):
@@ -367,7 +403,7 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
             found.extend(pairs)
             zeros.extend(zs)
         bar.finished()
-    chosen = _select(found, k, target, target.imag == 0)
+    chosen = _select(found, k, target, target.imag == 0, which == "slowest")
     if not chosen:
         raise ValueError(f"k={k}: the operator has no eigenvalue besides its "
                          f"{len(zeros)} zero(s)")
@@ -389,13 +425,15 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
         z0 = min(zeros, key=lambda t: abs(t[0]))
         zero_eig, zero_res = complex(z0[0]), float(z0[1])
     kinds = sorted({(st["eigensolver"], st.get("linear_solver")) for st in per_space})
-    method = "; ".join("dense eig" if e == "dense" else f"shift-invert Arnoldi ({s})"
-                       for e, s in kinds)
+    method = "; ".join("dense eig" if e == "dense" else
+                       "Arnoldi on exp(tau L) (Chebyshev series)" if e == "propagator"
+                       else f"shift-invert Arnoldi ({s})" for e, s in kinds)
     if facts["deflated"]:
         method += "; steady state deflated"
     info = {"unknowns": int(n_space), "spaces": len(per_space),
             "solves": int(sum(st.get("solves", 0) for st in per_space)),
-            "deflated": facts["deflated"]}
+            "products": int(sum(st.get("products", 0) for st in per_space)),
+            "deflated": facts["deflated"], "which": which}
     its = [st["gmres_iterations"] for st in per_space if "gmres_iterations" in st]
     if its:
         info["gmres_iterations"] = int(sum(its))
@@ -406,12 +444,13 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None):
                           sigma, method, time.perf_counter() - t0, eigenvectors, info)
 
 
-def _select(found, k, target, real_shift):
-    """Indices of the k entries nearest ``target``, conjugate pairs kept whole."""
+def _select(found, k, target, real_shift, slowest=False):
+    """Indices of the k entries nearest ``target`` (or of largest real part),
+    conjugate pairs kept whole."""
     if not found:
         return []
     z = np.array([f[0] for f in found])
-    order = np.argsort(np.abs(z - target), kind="stable")
+    order = np.argsort(-z.real if slowest else np.abs(z - target), kind="stable")
     chosen = list(order[:k])
     if real_shift:
         taken = set(chosen)

@@ -300,3 +300,64 @@ def test_cli(capsys):
                        atol=1e-10)
     assert main(["spectrum", "--N", "6", "--k", "2"]) == 0
     assert "gap" in capsys.readouterr().out
+
+
+# ------------------------------------------------------- which="slowest"
+def assert_slowest(res, reference, zeros=1):
+    """res.eigenvalues are the largest-real-part ones of ``reference`` (zeros apart)."""
+    ref = np.asarray(reference)
+    ref = np.delete(ref, np.argsort(np.abs(ref))[:zeros])
+    assert_subset(res.eigenvalues, ref)
+    slowest_missing = ref[ref.real > res.eigenvalues.real.min() + 1e-7]
+    assert_subset(slowest_missing, res.eigenvalues)
+    assert res.gap == pytest.approx(-ref.real.max(), abs=1e-9)
+
+
+@settings(max_examples=8, deadline=None)
+@given(models(2, 5), st.integers(1, 6))
+def test_slowest_match_full_liouvillian_through_the_propagator(model, k):
+    sym, _ = symmetric_spectrum(model)
+    # dense_max=0: the propagator (Arnoldi on exp(tau L)) even for tiny spaces
+    res = qm.spectrum(model, k=k, which="slowest", options={"dense_max": 0})
+    assert "exp(tau L)" in res.method or "dense" in res.method
+    assert_slowest(res, sym)
+    assert_pairs(res.eigenvalues)
+    assert_sorted(res.eigenvalues)
+    assert res.residuals.max() < 1e-8
+    assert abs(res.zero_eigenvalue) < 1e-10
+
+
+def test_slowest_lmg_against_dense_reduced_and_u1_sectors():
+    model = qm.LMG(24, field=0.5, Gamma=2.0)  # 2925 unknowns: the propagator
+    res = qm.spectrum(model, k=6, which="slowest")
+    assert "exp(tau L)" in res.method and res.info["products"] > 0
+    assert_slowest(res, dense_reduced(model))
+    assert res.residuals.max() < 1e-8
+    # a q-conserving model: sector by sector, the slowest overall
+    u1 = qm.LMG(16, Gamma=2.0)
+    res = qm.spectrum(u1, k=5, which="slowest", options={"dense_max": 0})
+    assert_slowest(res, dense_reduced(u1))
+    assert res.sectors is not None and len(res.sectors) == len(res.eigenvalues)
+
+
+def test_slowest_differs_from_nearest():
+    # nearest 0 holds a slow real mode; slowest holds faster-oscillating ones first
+    model = qm.LMG(30, field=0.5, Gamma=2.0)
+    ref = dense_reduced(model)
+    slow = qm.spectrum(model, k=6, which="slowest")
+    near = qm.spectrum(model, k=6)
+    assert_slowest(slow, ref)
+    assert_nearest(near, ref)
+    assert slow.gap <= near.gap + 1e-12
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"which": "fastest"}, "which"),
+    ({"which": "slowest", "sigma": -1.0}, "sigma"),
+    ({"which": "slowest", "options": {"solver": "gmres"}}, "solver"),
+    ({"options": {"solver": "propagator"}}, "solver"),
+    ({"which": "slowest", "options": {"which": "nearest"}}, "which"),
+])
+def test_slowest_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        qm.spectrum(qm.LMG(6, field=0.5), **kwargs)
