@@ -1,15 +1,17 @@
 """Wall time and peak memory of :func:`qutip_mmi.spectrum`, one point per process.
 
 LMG (exchange 3, gamma 1) at h = 0.5, Gamma = 2: the six slowest eigenvalues
-(nearest zero, steady state excluded), beside :func:`scipy.sparse.linalg.eigs`
-in shift-invert mode on the :mod:`qutip.piqs` Liouvillian (nds^2 space) where
-it fits.
+(``which="slowest"``: largest real parts, the propagator route) and the six
+nearest zero (the default, shift-invert), steady state excluded, beside
+:func:`scipy.sparse.linalg.eigs` in shift-invert mode on the :mod:`qutip.piqs`
+Liouvillian (nds^2 space) where it fits.
 
 Usage::
 
     python benchmarks/bench_spectrum.py              # N = 20, 40 (+ piqs), 100
-    python benchmarks/bench_spectrum.py --big        # adds N = 200
+    python benchmarks/bench_spectrum.py --big        # adds N = 200 (slowest only)
     python benchmarks/bench_spectrum.py --N 60 80    # chosen sizes (no piqs)
+    python benchmarks/bench_spectrum.py --which slowest   # one kind only
 
 Prints one JSON line per point and a Markdown table for benchmarks/RESULTS.md.
 """
@@ -25,12 +27,12 @@ OURS = r"""
 import json, resource, time
 import numpy as np
 import qutip_mmi as qm
-N = {N}
+N, which = {N}, {which!r}
 model = qm.LMG(N, field=0.5, Gamma=2.0)
 t0 = time.perf_counter()
-res = qm.spectrum(model, k=6, options={{"force_memory": True}})
+res = qm.spectrum(model, k=6, which=which, options={{"force_memory": True}})
 sec = time.perf_counter() - t0
-print(json.dumps(dict(N=N, route="qutip_mmi.spectrum", seconds=sec,
+print(json.dumps(dict(N=N, route=f"qutip_mmi.spectrum ({{which}})", seconds=sec,
                       peak_gib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,
                       method=res.method, gap=res.gap,
                       eigenvalues=[[z.real, z.imag] for z in res.eigenvalues],
@@ -83,14 +85,19 @@ def main():
     ap.add_argument("--N", type=int, nargs="*", help="sizes (default 20 40 100)")
     ap.add_argument("--piqs-max", type=int, default=40,
                     help="largest N for the piqs-route eigs (default 40)")
+    ap.add_argument("--which", choices=["both", "slowest", "nearest"], default="both")
     args = ap.parse_args()
     sizes = args.N or [20, 40, 100] + ([200] if args.big else [])
     print(f"# {platform.node()} {platform.processor()} python {platform.python_version()}")
     rows = []
     for N in sizes:
-        ours = run(OURS.format(N=N))
-        print(json.dumps(ours), flush=True)
-        rows.append(ours)
+        kinds = ["slowest", "nearest"] if args.which == "both" else [args.which]
+        if N >= 200 and args.which == "both":
+            kinds = ["slowest"]  # nearest (shift-invert GMRES): ~40 min, RESULTS.md
+        for which in kinds:
+            ours = run(OURS.format(N=N, which=which))
+            print(json.dumps(ours), flush=True)
+            rows.append(ours)
         if N <= args.piqs_max and not args.N:
             ref = run(PIQS.format(N=N))
             print(json.dumps(ref), flush=True)

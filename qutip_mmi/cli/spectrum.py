@@ -1,4 +1,5 @@
-"""``qutip-mmi spectrum``: the Liouvillian eigenvalues nearest zero (or a shift)."""
+"""``qutip-mmi spectrum``: the Liouvillian eigenvalues nearest zero (or a shift),
+or the slowest ones (``--which slowest``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import json
 from ..spectrum import spectrum
 from ._models import add_model_arguments, model_from_args
 
-HELP = "Liouvillian eigenvalues of a model (LMG by default) nearest zero or a shift"
+HELP = ("Liouvillian eigenvalues of a model (LMG by default): nearest zero, nearest a "
+        "shift, or the slowest")
 
 
 def add_arguments(p):
@@ -16,6 +18,10 @@ def add_arguments(p):
     p.add_argument("--sigma", type=complex, default=None,
                    help="shift, e.g. -1+2j (default: nearest zero, the steady "
                         "state's 0 excluded)")
+    p.add_argument("--which", choices=["nearest", "slowest"], default="nearest",
+                   help="nearest: the k nearest zero (or --sigma); slowest: the k of "
+                        "largest real part (the gap; Arnoldi on exp(tau L), the fast "
+                        "route for large N)")
     p.add_argument("--sector", type=int, default=None,
                    help="one q = m - m' sector of a q-conserving model (e.g. LMG at "
                         "field 0; default: all sectors)")
@@ -28,9 +34,9 @@ def run(args):
     model = model_from_args(args)
     options = {"force_memory": True} if args.force_memory else None
     res = spectrum(model, k=args.k, sigma=args.sigma, sector=args.sector,
-                   options=options)
+                   options=options, which=args.which)
     if args.json:
-        out = {"model": model.name, **model.parameters, "k": args.k}
+        out = {"model": model.name, **model.parameters, "k": args.k, "which": args.which}
         out.update(res.as_dict())
         print(json.dumps(out))
         return 0
