@@ -45,7 +45,7 @@ DEFAULTS = {
     "direct_max": 60_000,    # auto: sparse LU up to this many unknowns
     "dense_max": 200,        # dense eig for operators up to this size
     "gmres_tol": 1e-10,      # relative residual of each GMRES solve
-    "arpack_tol": None,      # ARPACK's tol: 1e-12 (direct LU, propagator), 1e-10 (GMRES)
+    "arpack_tol": None,      # ARPACK's tol: 1e-12 (direct LU), 1e-10 (GMRES, propagator)
     "ncv": None,             # ARPACK's Krylov dimension (default max(2 nev + 1, 20))
     "zero_tol": 1e-9,        # |lambda| <= zero_tol * ||L|| counts as zero
     "blas_threads": 1,
@@ -333,8 +333,8 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None, which=None):
         "propagator", Arnoldi on exp(tau L) by Chebyshev series, see
         :mod:`qutip_mmi._spectrum_propagator`), ``direct_max``
         (60 000 unknowns), ``dense_max`` (200), ``gmres_tol`` (1e-10),
-        ``arpack_tol`` (1e-12 with the direct LU and the propagator, 1e-10
-        with GMRES), ``ncv``,
+        ``arpack_tol`` (1e-12 with the direct LU, 1e-10 with GMRES and the
+        propagator), ``ncv``,
         ``zero_tol`` (1e-9, relative to ||L||),
         ``blas_threads`` (1), ``force_memory``, ``progress_bar``.
     sector : int, optional
