@@ -139,10 +139,10 @@ def build_spaces(model, sector, sigma, opts):
         solver = ("propagator" if opts["which"] == "slowest"
                   else "gmres" if big and not no_local else "direct")
     # the direct route of the full space finds the steady state with its own LU;
-    # the propagator needs none (exp(tau L) keeps it as the eigenvalue 1)
+    # the others take the library's (the propagator projects it out: a power
+    # iteration of exp(tau L) would need ~30 / gap of time, minutes at N = 200)
     own = not u1 and real_shift and solver == "direct" and not no_local
-    rho_state = (_steady_state(model) if zero_shift and not own and solver != "propagator"
-                 else None)
+    rho_state = _steady_state(model) if zero_shift and not own else None
     facts = {"by_sector": u1, "deflated": rho_state is not None}
     ncv = opts["ncv"] or 2 * 6 + 21
 

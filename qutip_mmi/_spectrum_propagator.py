@@ -130,7 +130,7 @@ def slowest_pairs(space, nev, zero_abs, opts):
     return lam[order], vecs[:, order], zeros, stats
 
 
-def _steady_by_power(propagator, x, trace, tau, A, tol, most=40):
+def _steady_by_power(propagator, x, trace, tau, A, tol, most=10):
     """(0 as computed, the steady state): power iteration of exp(tau L) from the
     uniform state until ||L rho|| <= 10 tol ||L|| ||rho|| (one product with L
     checks each step)."""

@@ -239,6 +239,9 @@ def test_no_local_process_reports_zeros():
         res = qm.spectrum(model, k=4, options=opts)
         assert res.num_zero == expected
         assert_nearest(res, dense, zeros=expected)
+        slow = qm.spectrum(model, k=4, which="slowest", options=opts)
+        assert slow.num_zero == expected
+        assert_slowest(slow, dense, zeros=expected)
 
 
 def test_eigenvectors_in_full_space():
