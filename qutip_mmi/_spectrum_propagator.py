@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse.linalg as spl
 
-from ._chebyshev import ChebyshevPropagator
+from ._chebyshev import ChebyshevPropagator, resolve_threads
 from ._spectrum_ops import arnoldi
 
 __all__ = ["slowest_pairs", "TERMS_PER_PRODUCT"]
@@ -51,7 +51,8 @@ def slowest_pairs(space, nev, zero_abs, opts):
     # ARPACK's tolerance must stay above the products' own accuracy (rounding
     # in the Chebyshev sums, ~1e-13 relative at N = 200): 1e-10 by default
     tol = opts["arpack_tol"] or 1e-10
-    propagator = ChebyshevPropagator(A, atol=0.0, rtol=1e-3 * tol)
+    propagator = ChebyshevPropagator(A, atol=0.0, rtol=1e-3 * tol,
+                                     threads=resolve_threads(opts["threads"]))
     # a pair is accepted when ||A v - lambda v|| <= 10 tol ||A|| (|v| = 1): the
     # Rayleigh-Ritz step also returns pairs of directions ARPACK left unconverged
     res_tol = 10 * tol * _norm(A)
@@ -124,6 +125,7 @@ def slowest_pairs(space, nev, zero_abs, opts):
         gap = -lam.real.max() if lam.size else 0.0
         step = tau if gap <= 0 else max(tau, min(32.0 / gap, 60 * tau))
         zeros.insert(0, _steady_by_power(propagator, anchor, trace, step, A, tol))
+    propagator.close()
     order = np.argsort(-lam.real, kind="stable")[:nev + 2]
     stats = {"products": propagator.nmv, "tau": tau, "nev": int(want),
              "linear_solver": "none: Arnoldi on exp(tau L) by Chebyshev series"}

@@ -42,7 +42,7 @@ import numpy as np
 import scipy.integrate as si
 import scipy.sparse.linalg as spl
 
-from ._chebyshev import ChebyshevPropagator
+from ._chebyshev import ChebyshevPropagator, resolve_threads
 from ._initial_states import (block_weights, check_tlist, coherent_state, dicke_e_ops,
                               initial_state, td_coefficients)
 from ._resources import check_memory, limit_blas_threads, make_progress_bar
@@ -71,6 +71,7 @@ DEFAULT_OPTIONS = {
     "store_states": False,
     "force_memory": False,
     "blas_threads": 1,
+    "threads": "auto",
     "layout": "auto",
 }
 
@@ -287,7 +288,9 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         as in QuTiP), ``nsteps`` (most integrator steps between two output
         times, 100000; not used by "chebyshev", whose series stop by
         themselves), ``max_step`` (0: unbounded), ``store_states`` (False),
-        ``force_memory`` (False), ``blas_threads`` (1), ``layout`` ("auto",
+        ``force_memory`` (False), ``blas_threads`` (1), ``threads`` ("auto":
+        two threads for the Chebyshev products on a machine with two cores or
+        more), ``layout`` ("auto",
         "hermitian" or "populations").
     progress_bar : None, bool or str
         QuTiP's progress bars ("text", "tqdm", True...), one tick per output time.
@@ -340,6 +343,7 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         if method in _CONSTANT_ONLY:
             raise ValueError(f"options['method']={method!r} needs a constant generator; "
                              f"use 'dop853' (or 'auto', the default) with H_t")
+    resolve_threads(opts["threads"])  # checked whatever the method
     if method == "auto":
         method = "dop853" if td else "chebyshev"
     state0 = initial_state(rho0, N)
@@ -411,13 +415,17 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
 
 
 def _run_chebyshev(system, y, tlist, record, bar, opts):
-    propagator = ChebyshevPropagator(system.A0, opts["atol"], opts["rtol"])
+    propagator = ChebyshevPropagator(system.A0, opts["atol"], opts["rtol"],
+                                     threads=resolve_threads(opts["threads"]))
 
     def record_tick(k, y):
         record(k, y)
         bar.update()
 
-    propagator.run(y, tlist, record_tick)
+    try:
+        propagator.run(y, tlist, record_tick)
+    finally:
+        propagator.close()
     system.nfev += propagator.nmv
     return propagator.windows
 

@@ -49,6 +49,7 @@ DEFAULTS = {
     "ncv": None,             # ARPACK's Krylov dimension (default max(2 nev + 1, 20))
     "zero_tol": 1e-9,        # |lambda| <= zero_tol * ||L|| counts as zero
     "blas_threads": 1,
+    "threads": "auto",       # threads of the propagator's products (slowest)
     "force_memory": False,
     "progress_bar": None,
 }
@@ -336,7 +337,9 @@ def spectrum(model, k=6, sigma=None, options=None, *, sector=None, which=None):
         ``arpack_tol`` (1e-12 with the direct LU, 1e-10 with GMRES and the
         propagator), ``ncv``,
         ``zero_tol`` (1e-9, relative to ||L||),
-        ``blas_threads`` (1), ``force_memory``, ``progress_bar``.
+        ``blas_threads`` (1), ``threads`` ("auto": two for the propagator's
+        products on a machine with two cores or more), ``force_memory``,
+        ``progress_bar``.
     sector : int, optional
         Same as ``options["sector"]``.
 

@@ -101,3 +101,22 @@ def test_evolve_chebyshev_is_the_default_and_agrees_with_dop853():
     with pytest.raises(ValueError, match="constant generator"):
         evolve(model, coherent_state(16, np.pi), tlist, H_t={"x": np.cos},
                options={"method": "chebyshev"})
+
+
+def test_threads_give_the_same_series(monkeypatch):
+    import qutip_mmi._chebyshev as cheb
+    monkeypatch.setattr(cheb, "MIN_ROWS_PER_THREAD", 100)
+    system = _System(LMG(14, field=0.5, Gamma=2.0), [], False)
+    v = system.vector(coherent_state(14, np.pi))
+    times = np.linspace(0, 3, 13)
+    runs = []
+    for threads in (1, 3):
+        P, got = _propagate(system.A0, v, times, threads=threads)
+        assert P.threads == threads and (P._pool is None) == (threads == 1)
+        P.close()
+        runs.append(got)
+    for a, b, ref in zip(*runs, _exact(system.A0, v, times)):
+        np.testing.assert_allclose(a, b, atol=1e-14, rtol=0)
+        np.testing.assert_allclose(b, ref, atol=1e-10, rtol=0)
+    with pytest.raises(ValueError, match="threads"):
+        evolve(LMG(4, field=0.5), coherent_state(4, 1.0), [0, 1], options={"threads": 0})
