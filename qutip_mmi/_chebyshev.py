@@ -253,8 +253,9 @@ class ChebyshevPropagator:
 
     def close(self):
         """Stop the worker threads (also done when the propagator is collected)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
+        pool = getattr(self, "_pool", None)  # None too if __init__ failed early
+        if pool is not None:
+            pool.shutdown(wait=False)
             self._pool = None
 
     def __del__(self):
