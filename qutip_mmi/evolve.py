@@ -286,8 +286,8 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         with it; "adams", "RK45", "DOP853", "BDF", "krylov"; see the module
         docstring), ``atol`` (1e-10), ``rtol`` (1e-8; per entry of the state,
         as in QuTiP), ``nsteps`` (most integrator steps between two output
-        times, 100000; not used by "chebyshev", whose series stop by
-        themselves), ``max_step`` (0: unbounded), ``store_states`` (False),
+        times, 100000; for "chebyshev" the products with the generator since
+        the last output), ``max_step`` (0: unbounded), ``store_states`` (False),
         ``force_memory`` (False), ``blas_threads`` (1), ``threads`` ("auto":
         two threads for the Chebyshev products on a machine with two cores or
         more), ``layout`` ("auto",
@@ -418,7 +418,17 @@ def _run_chebyshev(system, y, tlist, record, bar, opts):
     propagator = ChebyshevPropagator(system.A0, opts["atol"], opts["rtol"],
                                      threads=resolve_threads(opts["threads"]))
 
+    last = [propagator.nmv, 0]
+
     def record_tick(k, y):
+        # nsteps bounds the products with L since the last output (a window of
+        # outputs is charged to its first one), as it bounds the steps of the others
+        if propagator.nmv - last[0] > opts["nsteps"]:
+            raise RuntimeError(
+                f"evolve: more than nsteps={opts['nsteps']} products with the "
+                f"generator between t={tlist[last[1]]:g} and t={tlist[k]:g} "
+                f"(Chebyshev series); raise options['nsteps']")
+        last[:] = [propagator.nmv, k]
         record(k, y)
         bar.update()
 
