@@ -84,7 +84,7 @@ def run(args):
             writer.writerows(rows.tolist())
     print(f"evolution of {model!r} from {args.initial}")
     print(f"  {res.method} on {res.unknowns} unknowns ({res.layout}), {res.nfev} "
-          f"evaluations, {res.seconds:.3g} s"
+          f"products with the generator, {res.seconds:.3g} s"
           + (f"; table written to {args.csv}" if args.csv else ""))
     print("         t       I_M/N     S(rho_T)      mx         my         mz")
     stride = max(1, (len(rows) - 1) // 20)  # about 20 rows on screen
