@@ -244,7 +244,7 @@ class ChebyshevPropagator:
         self.ellipse = ell
         # B = (2 / (d rho)) (A - c): one product per term
         B = self.A * (2.0 / (ell.d * ell.rho))
-        B = B - (2.0 * ell.c / (ell.d * ell.rho)) * _identity(self.n)
+        B = B - (2.0 * ell.c / (ell.d * ell.rho)) * sp.identity(self.n, format="csr")
         self._B = B.tocsr()
         self._B.sort_indices()
         # row blocks for the threads (each does its rows of every per-term update)
@@ -332,7 +332,7 @@ class ChebyshevPropagator:
         # the coefficients' bulk ends near t * (imaginary semi-axis); tails follow
         bulk = dts * ell.semi_axes[1] * (1.3 if ell.imaginary else 1.0)
         kmax = int(1.5 * bulk[-1]) + 64
-        coef, bound = self._coefficients(dts, kmax)
+        coef = self._coefficients(dts, kmax)
         dtype = np.result_type(self._B.dtype, v.dtype)
         out = np.zeros((len(dts), self.n), dtype)
         buf = np.empty((_BUFFER, self.n), dtype)
@@ -348,7 +348,7 @@ class ChebyshevPropagator:
         while True:
             if k > kmax:
                 kmax *= 2
-                coef, bound = self._coefficients(dts, kmax)
+                coef = self._coefficients(dts, kmax)
             if k > 0:
                 nxt = buf[k % _BUFFER]
                 # |s| (the max over the threads' rows) watches for growth
@@ -358,9 +358,10 @@ class ChebyshevPropagator:
                 s_prev, s = s, nxt
             else:
                 norm = float(np.abs(s).max())
-            terms = np.abs(coef[:, k]) * norm
+            bound = np.abs(coef[:, k])  # on the ellipse, |terms scaled by rho^-k| <= 1
+            terms = bound * norm
             peak = max(peak, float(terms[active].max()))
-            small = (k > bulk) & (terms < tol) & (bound[:, k] < tol)
+            small = (k > bulk) & (terms < tol) & (bound < tol)
             quiet = np.where(small, quiet + 1, 0)
             finished = active & (quiet >= 4)
             last[finished] = k
@@ -390,12 +391,12 @@ class ChebyshevPropagator:
         return max([first] + [f.result() for f in futures])
 
     def _coefficients(self, dts, kmax):
-        """(a_k, bound |a_k|) per time, shape (len(dts), kmax + 1)."""
+        """a_k per time, shape (len(dts), kmax + 1)."""
         coef = np.empty((len(dts), kmax + 1))
         for j, t in enumerate(dts):
             logs, sign = self.ellipse.log_coefficients(t, kmax)
             coef[j] = sign * np.exp(logs)
-        return coef, np.abs(coef)
+        return coef
 
 
 def _next_term(rows, B_rows, s_prev, s, nxt, inv_rho2):
@@ -418,10 +419,6 @@ def _accumulate(rows, B_rows, out, c, terms):
     """out[:, rows] += c @ terms[:, rows]."""
     out[:, rows] += c @ terms[:, rows]
     return 0.0
-
-
-def _identity(n):
-    return sp.identity(n, format="csr")
 
 
 def _matvec(B, x, y):

@@ -27,6 +27,7 @@ import scipy.sparse.linalg as spl
 from .steadystate.blocks import HermitianIndex
 
 __all__ = ["HermitianCoords", "DirectSolver", "GmresSolver", "Deflated", "arnoldi",
+           "operator_norm",
            "nested_dissection"]
 
 
@@ -89,6 +90,11 @@ def layout_grid(layout):
 
 
 # ------------------------------------------------------------------ solvers
+def operator_norm(A) -> float:
+    """max_i sum_j |A_ij| (1 for the zero operator): the scale of residuals."""
+    return float(abs(A).sum(axis=1).max()) or 1.0
+
+
 def pin(A, k):
     """A copy of A with row k replaced by e_k^T."""
     A = A.tocsr(copy=True)

@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse.linalg as spl
 
 from ._chebyshev import ChebyshevPropagator, resolve_threads
-from ._spectrum_ops import arnoldi
+from ._spectrum_ops import arnoldi, operator_norm
 
 __all__ = ["slowest_pairs", "TERMS_PER_PRODUCT"]
 
@@ -58,7 +58,8 @@ def slowest_pairs(space, nev, zero_abs, opts):
     # (and ARPACK's own test, relative to |exp(tau lambda)|, lets the eigenvector
     # of a clustered one carry errors that L amplifies); with fewer good pairs
     # than wanted ARPACK runs again for more
-    res_tol = tol * _norm(A)
+    norm = operator_norm(A)
+    res_tol = tol * norm
     tau = _tau(propagator)
     dtype = np.result_type(A.dtype, float)
 
@@ -84,7 +85,6 @@ def slowest_pairs(space, nev, zero_abs, opts):
         return project(out[0])
 
     attempts = 0
-
     zeros_expected = 0 if deflate is not None else space.zeros_expected
     steady = trace is not None and deflate is None  # found after the others
     if steady:
@@ -127,7 +127,8 @@ def slowest_pairs(space, nev, zero_abs, opts):
         # exp(-t gap): one step of 32 / gap (e^-32 ~ 1e-14; the gap is known now)
         gap = -lam.real.max() if lam.size else 0.0
         step = tau if gap <= 0 else max(tau, min(32.0 / gap, 60 * tau))
-        zeros.insert(0, _steady_by_power(propagator, anchor, trace, step, A, tol))
+        zeros.insert(0, _steady_by_power(propagator, anchor, trace, step, A,
+                                         10 * tol * norm))
     propagator.close()
     order = np.argsort(-lam.real, kind="stable")[:nev + 2]
     stats = {"products": propagator.nmv, "tau": tau, "nev": int(want),
@@ -135,11 +136,10 @@ def slowest_pairs(space, nev, zero_abs, opts):
     return lam[order], vecs[:, order], zeros, stats
 
 
-def _steady_by_power(propagator, x, trace, tau, A, tol, most=10):
+def _steady_by_power(propagator, x, trace, tau, A, bound, most=10):
     """(0 as computed, the steady state): power iteration of exp(tau L) from the
-    uniform state until ||L rho|| <= 10 tol ||L|| ||rho|| (one product with L
-    checks each step)."""
-    bound = 10 * tol * _norm(A)
+    uniform state until ||L rho|| <= bound ||rho|| (one product with L checks
+    each step)."""
     for _ in range(most):
         out = []
         propagator.run(x, [0.0, tau], lambda k, y: out.append(y.copy()))
@@ -159,8 +159,3 @@ def _rayleigh_ritz(A, W):
     V /= np.linalg.norm(V, axis=0)
     res = np.linalg.norm(A @ V - V * lam, axis=0)
     return lam, V, res
-
-
-def _norm(A):
-    return float(abs(A).sum(axis=1).max()) or 1.0
-

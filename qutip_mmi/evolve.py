@@ -343,7 +343,7 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         if method in _CONSTANT_ONLY:
             raise ValueError(f"options['method']={method!r} needs a constant generator; "
                              f"use 'dop853' (or 'auto', the default) with H_t")
-    resolve_threads(opts["threads"])  # checked whatever the method
+    opts["threads"] = resolve_threads(opts["threads"])  # checked whatever the method
     if method == "auto":
         method = "dop853" if td else "chebyshev"
     state0 = initial_state(rho0, N)
@@ -416,8 +416,7 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
 
 def _run_chebyshev(system, y, tlist, record, bar, opts):
     propagator = ChebyshevPropagator(system.A0, opts["atol"], opts["rtol"],
-                                     threads=resolve_threads(opts["threads"]))
-
+                                     threads=opts["threads"])
     last = [propagator.nmv, 0]
 
     def record_tick(k, y):

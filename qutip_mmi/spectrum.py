@@ -31,7 +31,7 @@ import scipy.sparse.linalg as spl
 from ._resources import limit_blas_threads, make_progress_bar
 from ._validation import check_complex, check_options
 from ._spectrum_build import build_spaces
-from ._spectrum_ops import Deflated, DirectSolver, arnoldi, pin
+from ._spectrum_ops import Deflated, DirectSolver, arnoldi, operator_norm, pin
 from ._spectrum_propagator import slowest_pairs
 from .state import PIState
 
@@ -199,7 +199,7 @@ def _arnoldi(space, nev, target, zero_abs, opts):
     else:
         # at a zero target without deflation: a tiny positive shift keeps
         # L - shift regular (every eigenvalue has Re <= 0)
-        shift = target if target != 0 else 1e-6 * _norm(A)
+        shift = target if target != 0 else 1e-6 * operator_norm(A)
         if np.iscomplexobj(shift) and shift.imag == 0:
             shift = shift.real
         dtype = np.result_type(A.dtype, np.asarray(shift).dtype)
@@ -243,14 +243,10 @@ def _arnoldi(space, nev, target, zero_abs, opts):
     return lam[order], vecs[:, order], zeros, stats
 
 
-def _norm(A):
-    return float(abs(A).sum(axis=1).max()) or 1.0
-
-
 def _solve_space(space, nev, target, opts):
     """Eigenpairs of one space: [(lambda, residual, x, space, mirrored)], zeros."""
     n = space.A.shape[0]
-    zero_abs = opts["zero_tol"] * _norm(space.A)
+    zero_abs = opts["zero_tol"] * operator_norm(space.A)
     extra = 0 if space.deflate is not None else space.zeros_expected
     slowest = opts["which"] == "slowest"
     if n <= opts["dense_max"] or nev + extra + 4 >= n - 1:
