@@ -28,7 +28,8 @@ cost grows like N^4 at fixed t. The Chebyshev series pays one product per term
 and needs about t times the spectrum's imaginary extent of them (its real,
 dissipative extent only adds a sqrt tail per window): 2-4x fewer products than
 dop853 here. The comparison is in benchmarks/RESULTS.md; BDF (a sparse LU of the
-coupled q blocks at every step-size change) was 100x slower than dop853.
+coupled q blocks at every step-size change) was 100x slower than dop853. The
+runners of the integrators live in :mod:`qutip_mmi._integrators`.
 """
 
 from __future__ import annotations
@@ -36,15 +37,13 @@ from __future__ import annotations
 import sys
 import time
 import types
-import warnings
 
 import numpy as np
-import scipy.integrate as si
-import scipy.sparse.linalg as spl
 
-from ._chebyshev import ChebyshevPropagator, resolve_threads
+from ._chebyshev import resolve_threads
 from ._initial_states import (block_weights, check_tlist, coherent_state, dicke_e_ops,
                               initial_state, td_coefficients)
+from ._integrators import run_chebyshev, run_compiled, run_krylov, run_ode
 from ._resources import check_memory, limit_blas_threads, make_progress_bar
 from ._validation import check_options
 from .dicke import log_dim_j
@@ -393,13 +392,13 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
         record(0, y)
         if K > 1:
             if method == "chebyshev":
-                steps = _run_chebyshev(system, y, tlist, record, bar, opts)
+                steps = run_chebyshev(system, y, tlist, record, bar, opts)
             elif method == "krylov":
-                steps = _run_krylov(system, y, tlist, record, bar)
+                steps = run_krylov(system, y, tlist, record, bar)
             elif method in ("dop853", "adams"):
-                steps = _run_compiled(system, y, tlist, record, bar, dict(opts, method=method))
+                steps = run_compiled(system, y, tlist, record, bar, dict(opts, method=method))
             else:
-                steps = _run_ode(system, y, tlist, record, bar, dict(opts, method=method))
+                steps = run_ode(system, y, tlist, record, bar, dict(opts, method=method))
     bar.finished()
     for i, op in enumerate(ops):
         hermitian = op[1] if not callable(op) else not np.any(expect[i].imag)
@@ -412,103 +411,6 @@ def evolve(model, rho0, tlist, e_ops=None, options=None, progress_bar=None,
             "model": getattr(model, "parameters", None),
             "time_dependent": [("+".join(m)) for m, _ in td]}
     return EvolveResult(N, tlist, data, expect, keys, states, info)
-
-
-def _run_chebyshev(system, y, tlist, record, bar, opts):
-    propagator = ChebyshevPropagator(system.A0, opts["atol"], opts["rtol"],
-                                     threads=opts["threads"])
-    last = [propagator.nmv, 0]
-
-    def record_tick(k, y):
-        # nsteps bounds the products with L since the last output (a window of
-        # outputs is charged to its first one), as it bounds the steps of the others
-        if propagator.nmv - last[0] > opts["nsteps"]:
-            raise RuntimeError(
-                f"evolve: more than nsteps={opts['nsteps']} products with the "
-                f"generator between t={tlist[last[1]]:g} and t={tlist[k]:g} "
-                f"(Chebyshev series); raise options['nsteps']")
-        last[:] = [propagator.nmv, k]
-        record(k, y)
-        bar.update()
-
-    try:
-        propagator.run(y, tlist, record_tick)
-    finally:
-        propagator.close()
-    system.nfev += propagator.nmv
-    return propagator.windows
-
-
-def _run_krylov(system, y, tlist, record, bar):
-    A = system.A0
-    for k in range(1, len(tlist)):
-        y = spl.expm_multiply(A * (tlist[k] - tlist[k - 1]), y)
-        record(k, y)
-        bar.update()
-    return len(tlist) - 1
-
-
-def _run_compiled(system, y, tlist, record, bar, opts):
-    """scipy.integrate.ode ('dop853' or VODE 'adams'); nsteps per output interval."""
-    if opts["method"] == "dop853":
-        kwargs = {"max_step": opts["max_step"]}
-        solver = si.ode(system.rhs).set_integrator("dop853", **kwargs,
-                                                   atol=opts["atol"], rtol=opts["rtol"],
-                                                   nsteps=opts["nsteps"])
-    else:
-        solver = si.ode(system.rhs).set_integrator(
-            "vode", method="adams", atol=opts["atol"], rtol=opts["rtol"],
-            nsteps=opts["nsteps"], max_step=opts["max_step"])
-    solver.set_initial_value(y, tlist[0])
-    for k in range(1, len(tlist)):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # failures are raised just below
-            y = solver.integrate(tlist[k])
-        if not solver.successful():
-            hint = ("more than nsteps={} integrator steps between t={:g} and t={:g}; "
-                    "raise options['nsteps']".format(opts["nsteps"], tlist[k - 1],
-                                                     tlist[k])
-                    if solver.get_return_code() in (-2, -1) else
-                    f"return code {solver.get_return_code()}")
-            raise RuntimeError(f"evolve: the {opts['method']} integrator failed at "
-                               f"t={solver.t:g}: {hint}")
-        record(k, y)
-        bar.update()
-    return None  # the compiled integrators do not report their step count
-
-
-def _run_ode(system, y, tlist, record, bar, opts):
-    cls = {"RK45": si.RK45, "DOP853": si.DOP853, "BDF": si.BDF}[opts["method"]]
-    kwargs = {"rtol": opts["rtol"], "atol": opts["atol"]}
-    if opts["max_step"]:
-        kwargs["max_step"] = opts["max_step"]
-    if opts["method"] == "BDF":
-        kwargs["jac"] = (system.A0.tocsc() if not system.terms
-                         else (lambda t, _: system.generator(t).tocsc()))
-    solver = cls(system.rhs, tlist[0], y, tlist[-1], **kwargs)
-    k, steps, since = 1, 0, 0
-    while k < len(tlist):
-        if solver.t < tlist[k]:
-            message = solver.step()
-            steps += 1
-            since += 1
-            if solver.status == "failed":
-                raise RuntimeError(f"evolve: the {opts['method']} integrator failed at "
-                                   f"t={solver.t:g}: {message}")
-            if since > opts["nsteps"]:
-                raise RuntimeError(
-                    f"evolve: more than nsteps={opts['nsteps']} integrator steps between "
-                    f"t={tlist[k - 1]:g} and t={tlist[k]:g}; raise options['nsteps']")
-            if solver.t < tlist[k]:
-                continue
-        dense = solver.dense_output() if solver.t > tlist[k] else None
-        while k < len(tlist) and tlist[k] <= solver.t:
-            record(k, solver.y if dense is None or tlist[k] == solver.t
-                   else dense(tlist[k]))
-            bar.update()
-            k += 1
-            since = 0
-    return steps
 
 
 class _CallableModule(types.ModuleType):
