@@ -143,10 +143,13 @@ def _log_ive(kmax, x):
 
 
 def _rho_needed(theta, c, d, imaginary):
-    """Smallest rho of the ellipse (foci c +- d or c +- i d) containing all theta."""
-    w = (theta - c) / (1j * d if imaginary else d)
+    """Smallest rho of the ellipses (foci c +- d or c +- i d, one per entry of
+    the array d) containing all theta."""
+    d = np.asarray(d, float)[:, None]
+    w = (theta[None, :] - c) / (1j * d if imaginary else d)
     s = np.sqrt(w * w - 1 + 0j)
-    return max(float(np.max(np.maximum(np.abs(w + s), np.abs(w - s)))), 1.0 + 1e-9)
+    rho = np.maximum(np.abs(w + s), np.abs(w - s)).max(axis=1)
+    return np.maximum(rho, 1.0 + 1e-9)
 
 
 def fit_ellipse(theta, margin=1.2) -> Ellipse:
@@ -159,30 +162,29 @@ def fit_ellipse(theta, margin=1.2) -> Ellipse:
     scale = max(-left, height)
     best = None
 
-    def consider(c, d, imaginary):
+    def consider(c, ds, imaginary):
         nonlocal best
-        if d <= 0 or c > 0:
+        ds = ds[ds > 0]
+        if c > 0 or not ds.size:
             return
-        rho = _rho_needed(theta, c, d, imaginary)
-        ell = Ellipse(c, d, rho, imaginary)
-        cost = _cost(ell, *ell.semi_axes)
-        if best is None or cost < best[0]:
-            best = (cost, ell)
+        for d, rho in zip(ds, _rho_needed(theta, c, ds, imaginary)):
+            ell = Ellipse(c, d, rho, imaginary)
+            cost = _cost(ell, *ell.semi_axes)
+            if best is None or cost < best[0]:
+                best = (cost, ell)
 
     for imaginary in (False, True):
         for c in np.linspace(left, 0.0, 33)[:-1] if not imaginary else \
                 np.linspace(left, 0.0, 33)[1:]:
             span = (height if imaginary else -c) + 1e-12 * scale
-            for d in np.linspace(0.02, 1.5, 30) * span:
-                consider(c, d, imaginary)
+            consider(c, np.linspace(0.02, 1.5, 30) * span, imaginary)
     # refine around the best grid point
     step_c, step_d = -left / 32, best[1].d / 10
     for _ in range(3):
         ell = best[1]
         for c in ell.c + step_c * np.linspace(-1, 1, 9):
-            for d in ell.d + step_d * np.linspace(-1, 1, 9):
-                consider(min(c, -1e-12 * scale) if not ell.imaginary else c, d,
-                         ell.imaginary)
+            consider(min(c, -1e-12 * scale) if not ell.imaginary else c,
+                     ell.d + step_d * np.linspace(-1, 1, 9), ell.imaginary)
         step_c, step_d = step_c / 4, step_d / 4
     return best[1]
 
@@ -325,7 +327,13 @@ class ChebyshevPropagator:
                            f"options={{'method': 'dop853'}}")
 
     def _series(self, v, dts):
-        """Sum the series for every t in dts: (results, largest term, max |v|)."""
+        """Sum the series for every t in dts: (results, largest term, max |v|).
+
+        The terms are made in runs that end at a buffer boundary or where the
+        coefficients predict the last term; their sizes are checked after each
+        run (a run overshoots by a few terms at most), which keeps the per-term
+        work to one product and one update.
+        """
         ell = self.ellipse
         scale = max(float(np.abs(v).max()), 1e-300)
         tol = 0.1 * (self.atol + self.rtol * scale)
@@ -339,48 +347,78 @@ class ChebyshevPropagator:
         active = np.ones(len(dts), bool)
         quiet = np.zeros(len(dts), int)
         last = np.full(len(dts), np.iinfo(np.int64).max)  # last term of each time
+        buf[0] = v
         s_prev, s = None, buf[0]
-        s[:] = v
-        peak = 0.0
+        peak, norm_seen = 0.0, scale
         sign = 1.0 if ell.imaginary else -1.0
         inv_rho2 = sign / ell.rho ** 2
-        k = 0
+        k = 0  # the newest term made
+        done = 0  # terms checked: 0 .. done - 1
         while True:
-            if k > kmax:
+            # the run ends at the buffer's end or at the predicted last term
+            first = (k + 1) - (k + 1) % _BUFFER  # the buffer's block of term k + 1
+            stop = min(first + _BUFFER - 1,
+                       max(self._predicted_last(coef, bulk, active, tol, norm_seen), k + 1))
+            while stop > kmax:
                 kmax *= 2
                 coef = self._coefficients(dts, kmax)
-            if k > 0:
-                nxt = buf[k % _BUFFER]
-                # |s| (the max over the threads' rows) watches for growth
-                norm = self._parallel(_next_term, s_prev if k > 1 else None, s, nxt,
-                                      inv_rho2)
-                self.nmv += 1
+            for j in range(k + 1, stop + 1):
+                nxt = buf[j % _BUFFER]
+                self._step(s_prev, s, nxt, inv_rho2)
                 s_prev, s = s, nxt
-            else:
-                norm = float(np.abs(s).max())
-            bound = np.abs(coef[:, k])  # on the ellipse, |terms scaled by rho^-k| <= 1
-            terms = bound * norm
-            peak = max(peak, float(terms[active].max()))
-            small = (k > bulk) & (terms < tol) & (bound < tol)
-            quiet = np.where(small, quiet + 1, 0)
-            finished = active & (quiet >= 4)
-            last[finished] = k
-            active &= ~finished
+            self.nmv += stop - k
+            k = stop
+            # check terms done .. k: sizes, peak, which times are finished
+            norms = _row_max_abs(buf[done % _BUFFER:k % _BUFFER + 1])
+            norm_seen = max(norm_seen, float(norms.max()))
+            bound = np.abs(coef[:, done:k + 1])  # |terms scaled by rho^-k| <= 1 on E
+            terms = bound * norms
+            ks = np.arange(done, k + 1)
+            small = (ks > bulk[:, None]) & (terms < tol) & (bound < tol)
+            for j in np.flatnonzero(active):
+                run = _runs(small[j], quiet[j])
+                hit = np.flatnonzero(run >= 4)
+                end = hit[0] if hit.size else len(ks) - 1
+                peak = max(peak, float(terms[j, :end + 1].max()))
+                quiet[j] = run[end]
+                if hit.size:
+                    last[j] = done + end
+                    active[j] = False
+            done = k + 1
             if k % _BUFFER == _BUFFER - 1 or not active.any():
-                first = k - k % _BUFFER
                 c = coef[:, first:k + 1] * (np.arange(first, k + 1) <= last[:, None])
                 # only the times whose coefficients matter in this block (each
                 # time's coefficients are a band around t * semi-axis)
-                rows = np.flatnonzero(np.abs(c).max(axis=1) * max(norm, 1.0) > 1e-3 * tol)
+                rows = np.flatnonzero(np.abs(c).max(axis=1) * max(norm_seen, 1.0)
+                                      > 1e-3 * tol)
                 if rows.size:
                     lo, hi = rows[0], rows[-1] + 1  # contiguous: the bands move with t
                     self._parallel(_accumulate, out[lo:hi], c[lo:hi],
                                    buf[:k + 1 - first])
             if not active.any():
                 return list(out), peak, scale
-            k += 1
-            if not np.isfinite(norm) or k > 50 * (bulk[-1] + 100):
+            if not np.isfinite(norm_seen) or k > 50 * (bulk[-1] + 100):
                 return list(out), np.inf, scale
+
+    @staticmethod
+    def _predicted_last(coef, bulk, active, tol, norm):
+        """Last term the coefficient bound predicts for the active times (terms
+        no larger than ``norm``); the sizes seen later decide."""
+        ks = np.arange(coef.shape[1])
+        bound = np.abs(coef[active])
+        ok = (ks > bulk[active, None]) & (bound * max(norm, 1.0) < tol) & (bound < tol)
+        hit = ok.argmax(axis=1)
+        if not ok[np.arange(len(hit)), hit].all():
+            return coef.shape[1]  # beyond the coefficients made so far
+        return int(hit.max()) + 3
+
+    def _step(self, s_prev, s, nxt, inv_rho2):
+        """nxt = B s -+ s_prev / rho^2 (the first term: B s / 2)."""
+        if self._pool is None:
+            for part in self._parts:
+                _next_term(*part, s_prev, s, nxt, inv_rho2)
+        else:
+            self._parallel(_next_term, s_prev, s, nxt, inv_rho2)
 
     def _parallel(self, task, *arrays):
         """max of task(rows, B_rows, *arrays) over the threads' row blocks."""
@@ -401,7 +439,7 @@ class ChebyshevPropagator:
 
 def _next_term(rows, B_rows, s_prev, s, nxt, inv_rho2):
     """nxt[rows] = (B s)[rows] - s_prev[rows] / rho^2 (imaginary foci: +), or
-    (B s)[rows] / 2 for the first term; returns max |nxt[rows]|."""
+    (B s)[rows] / 2 for the first term."""
     y = nxt[rows]
     if s_prev is None:
         y[:] = 0.0
@@ -410,9 +448,21 @@ def _next_term(rows, B_rows, s_prev, s, nxt, inv_rho2):
     else:
         np.multiply(s_prev[rows], inv_rho2, out=y)
         _matvec(B_rows, s, y)
-    if y.dtype.kind == "f":
-        return max(float(y.max(initial=0.0)), -float(y.min(initial=0.0)))
-    return float(np.abs(y).max(initial=0.0))
+    return 0.0
+
+
+def _row_max_abs(rows):
+    """max |x| of each row (real rows without a temporary)."""
+    if rows.dtype.kind == "f":
+        return np.maximum(rows.max(axis=1), -rows.min(axis=1))
+    return np.array([np.abs(r).max() for r in rows])
+
+
+def _runs(small, carry):
+    """Length of the run of True ending at each entry (``carry`` before the first)."""
+    idx = np.arange(small.size)
+    reset = np.maximum.accumulate(np.where(small, -1, idx))
+    return np.where(reset < 0, idx + 1 + carry, idx - reset)
 
 
 def _accumulate(rows, B_rows, out, c, terms):

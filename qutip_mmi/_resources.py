@@ -45,6 +45,9 @@ def check_memory(needed: float, what: str, force: bool = False):
             raise MemoryError(msg + "; pass options={'force_memory': True} to try anyway")
 
 
+_CONTROLLER = []  # one threadpoolctl controller per process (finding the libraries costs ~7 ms)
+
+
 @contextlib.contextmanager
 def limit_blas_threads(n=1):
     """Limit BLAS threads inside a heavy sparse solve, restoring them afterwards.
@@ -53,11 +56,13 @@ def limit_blas_threads(n=1):
     than free cores they were 30-100x slower on a loaded 2-core machine.
     """
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # pragma: no cover - threadpoolctl is a dependency
         yield
         return
-    with threadpool_limits(limits=n, user_api="blas"):
+    if not _CONTROLLER:  # as scikit-learn does: the loaded BLAS libraries, found once
+        _CONTROLLER.append(ThreadpoolController())
+    with _CONTROLLER[0].limit(limits=n, user_api="blas"):
         yield
 
 
