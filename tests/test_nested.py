@@ -6,6 +6,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
 import qutip_mmi as qm
+from hypothesis import given, settings, strategies as st
 from qutip_mmi.steadystate._nested import grid_solve
 
 
@@ -92,3 +93,94 @@ def test_rates_nested_with_a_pure_absorbing_steady_state(kind):
     np.testing.assert_allclose(np.concatenate(rho.blocks), np.concatenate(ref.blocks),
                                atol=1e-12)
     assert qm.entropy(rho) == pytest.approx(qm.entropy(ref), abs=1e-10)
+
+
+# ------------------------------------------------- truncated rate equations
+# Above TRUNCATE_MIN unknowns the rate route solves only where the weights
+# matter (predicted from N/2). The thresholds are lowered here so that N ~ 400
+# takes that path; the reference is the whole grid by SuperLU.
+@pytest.fixture
+def small_truncation(monkeypatch):
+    from qutip_mmi.steadystate import rates
+    monkeypatch.setattr(rates, "TRUNCATE_MIN", 5_000)
+    monkeypatch.setattr(rates, "COARSE_MIN", 1_500)
+    return rates
+
+
+def _whole_grid(model):
+    return qm.steady_state(model, "rates", options={"truncate": False,
+                                                    "linear_solver": "superlu"})
+
+
+def _assert_same_state(a, b):
+    pa, pb = np.concatenate(a.blocks), np.concatenate(b.blocks)
+    # every weight to 1e-12 of the largest, the information to 1e-10 relative
+    # or 1e-11 absolute: whole-grid solves pinned at different states differ
+    # by up to ~2e-13 of the largest weight, and they leave rounding weights of
+    # ~1e-16 on hundreds of states whose true weight is far smaller (the
+    # truncated solve has zeros there), worth ~1e-12 of entropy
+    np.testing.assert_allclose(pa, pb, rtol=0, atol=1e-12 * pb.max())
+    assert qm.mutual_information(a) == pytest.approx(qm.mutual_information(b),
+                                                     rel=1e-10, abs=1e-11)
+
+
+@pytest.mark.parametrize("model", [
+    qm.LMG(401, field=0.0, Gamma=0.5),
+    qm.PIModel(400, {"z": 0.3, "zz": 1.0},
+               [qm.CollectiveJump(1.0, minus=1), qm.CollectiveJump(0.3, plus=1)],
+               emission=0.2, pumping=0.9, dephasing=0.1)], ids=["LMG-odd", "general"])
+def test_truncated_rates_match_whole_grid(small_truncation, model):
+    a, b = qm.steady_state(model, "rates"), _whole_grid(model)
+    extra = a.info.extra
+    assert extra["kept"] < 0.6 * extra["unknowns"]          # truncated indeed
+    assert extra["edge_weight"] <= 1e-30
+    assert a.info.residual < 1e-13
+    _assert_same_state(a, b)
+
+
+def test_truncated_rates_grow_or_fall_back(small_truncation, monkeypatch):
+    # a first region far too small: its edge carries weight, so it grows (and
+    # the whole grid is solved if that is still not enough)
+    monkeypatch.setattr(small_truncation, "KEEP_DECADES", 3.0)
+    model = qm.LMG(401, field=0.0, Gamma=0.5)
+    a = qm.steady_state(model, "rates")
+    assert a.info.extra.get("edge_weight", 0.0) <= 1e-30
+    _assert_same_state(a, _whole_grid(model))
+    # weights within 45 decades almost everywhere: not worth truncating
+    near = qm.LMG(300, field=0.0, Gamma=1.0)
+    c = qm.steady_state(near, "rates")
+    assert c.info.extra["kept"] == c.info.extra["unknowns"]
+    _assert_same_state(c, _whole_grid(near))
+
+
+@st.composite
+def _u1_models(draw):
+    r = st.floats(0.05, 2.0)
+    f = st.floats(-1.5, 1.5)
+    N = draw(st.integers(300, 420))
+    return qm.PIModel(N, {"z": draw(f), "zz": draw(f)},
+                      [qm.CollectiveJump(draw(r), minus=1),
+                       qm.CollectiveJump(draw(st.floats(0.0, 0.5)), plus=1)],
+                      emission=draw(st.floats(0.0, 1.0)), pumping=draw(r),
+                      dephasing=draw(st.floats(0.0, 0.5)))
+
+
+@settings(max_examples=10, deadline=None)
+@given(model=_u1_models())
+def test_truncated_rates_random_models(model):
+    from qutip_mmi.steadystate import rates
+    saved = rates.TRUNCATE_MIN, rates.COARSE_MIN
+    rates.TRUNCATE_MIN, rates.COARSE_MIN = 5_000, 1_500
+    try:
+        a = qm.steady_state(model, "rates")
+    finally:
+        rates.TRUNCATE_MIN, rates.COARSE_MIN = saved
+    assert a.info.residual < 1e-12
+    _assert_same_state(a, _whole_grid(model))
+
+
+def test_truncated_rates_memory_is_refused_before_allocating():
+    from qutip_mmi.steadystate import rates
+    assert rates.rates_memory(12800) < 10 * 2 ** 30       # fits on a 24 GB machine
+    with pytest.raises(MemoryError, match="GiB"):
+        qm.steady_state(qm.LMG(200_000), "rates")

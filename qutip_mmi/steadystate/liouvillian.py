@@ -232,29 +232,36 @@ def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
     The dtype is float64 when every element is real (e.g. the rate equations),
     complex128 otherwise.
 
-    ``rows`` (a slice of element positions covering whole q blocks, default
-    all) keeps only those rows of L: the result then has shape
-    (len(rows), layout.size), row 0 being the first kept element.
+    ``rows`` (a slice of element positions covering whole q blocks, or an
+    increasing array of positions; default all) keeps only those rows of L:
+    the result then has shape (len(rows), layout.size), row 0 being the first
+    kept element.
 
     Raises ``ValueError`` if the layout omits q values that the model couples to
     (e.g. a diagonal-only layout for a model without U(1) symmetry).
     """
     if layout is None:
         layout = QLayout(model.N, range(-model.N, model.N + 1))
-    out = slice(*(rows or slice(None)).indices(layout.size)[:2])
+    if rows is None or isinstance(rows, slice):
+        out = slice(*(rows or slice(None)).indices(layout.size)[:2])
+        kept, first = out.stop - out.start, out.start
+    else:
+        out = np.asarray(rows, dtype=np.int64)
+        kept, first = out.size, None
     try:
         r1, c1, v1 = _collective_entries(model, layout, out)
         r2, c2, v2 = _local.jump_entries(model, layout, out)
     except (_QOutOfRange, _local.OutOfLayout):
         raise ValueError("the model couples q values outside the layout "
                          f"(kept q: {layout.qs.min()}..{layout.qs.max()})") from None
-    row_index = np.concatenate(r1 + r2) - out.start
+    row_index = np.concatenate(r1 + r2)
+    row_index = row_index - first if first is not None else np.searchsorted(out, row_index)
     col_index = np.concatenate(c1 + c2)
     vals = np.concatenate(v1 + v2)
     if np.iscomplexobj(vals) and not vals.imag.any():
         vals = np.ascontiguousarray(vals.real)
     L = sp.csr_matrix((vals, (row_index, col_index)),
-                      shape=(out.stop - out.start, layout.size))
+                      shape=(kept, layout.size))
     L.sum_duplicates()
     L.eliminate_zeros()
     return L
