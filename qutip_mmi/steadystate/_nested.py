@@ -142,8 +142,7 @@ def _eliminate_independent(A, b, coords, axis, odd, leaf, threads, big_front,
 
 
 def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
-    from threadpoolctl import threadpool_limits
-    from .._resources import make_progress_bar
+    from .._resources import limit_blas_threads, make_progress_bar
     n = A.shape[0]
     nodes = _dissect(np.arange(n), coords, _bandwidths(A, coords), leaf)
     # Renumber the points in elimination order: node k eliminates the
@@ -164,7 +163,7 @@ def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
     updates, saved = {}, []
     # small fronts on one BLAS thread whatever the caller set (threading them
     # costs more than it gains); only the big ones get ``threads``
-    with threadpool_limits(1):
+    with limit_blas_threads(1):
         for k, (_, kids) in enumerate(nodes):
             s, t = int(starts[k]), int(starts[k + 1])
             e = t - s
@@ -188,8 +187,7 @@ def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
             for kid in kids:                    # extend-add the children's updates
                 Bc, U = updates.pop(kid)
                 _extend_add(M, pos[Bc], U)
-            # (entering a thread limit costs ~1 ms: only the few big fronts do)
-            with threadpool_limits(threads) if threads > 1 and e >= big_front \
+            with limit_blas_threads(threads) if threads > 1 and e >= big_front \
                     else contextlib.nullcontext():
                 _, _, X, info = gesv(M[:e, :e], M[:e, e:], overwrite_a=True,
                                      overwrite_b=True)
@@ -205,7 +203,7 @@ def _multifrontal(A, b, coords, leaf, threads, big_front, progress_bar):
                 bar.update()
     bar.finished()
     x = np.empty(n)
-    with threadpool_limits(1):
+    with limit_blas_threads(1):
         for k in range(len(nodes) - 1, -1, -1):
             B, X = saved[k]
             s, t = starts[k], starts[k + 1]

@@ -42,6 +42,9 @@ TRUNCATE_MIN = NESTED_MIN
 COARSENING = 2
 #: The predicting levels are truncated too, down to this size.
 COARSE_MIN = 40_000
+#: (kept, edge) decades of the predicting levels: their weights are used
+#: down to 10^-(KEEP_DECADES / COARSENING).
+COARSE_DECADES = (32.0, 25.0)
 #: The region kept: predicted weights above 10^-KEEP_DECADES of the largest.
 KEEP_DECADES = 45.0
 #: Accepted when the weights on the region's edge (its states with rates out of
@@ -125,7 +128,7 @@ def _grid_of(layout):
             np.rint(layout.m + N / 2).astype(np.int64))
 
 
-def _solve(model, options, smallest=None):
+def _solve(model, options, smallest=None, coarse=False):
     """(layout, W, x unnormalized, facts for SolverInfo); grids of more than
     ``smallest`` (default TRUNCATE_MIN) unknowns are truncated
     (:func:`_truncated_solve`). W holds the rows of the rate matrix that x
@@ -141,7 +144,7 @@ def _solve(model, options, smallest=None):
     facts = {"linear_solver": solver}
     if (options["truncate"] and solver == "nested" and options["pin"] is None
             and layout.size > smallest and model.N >= 4):
-        found = _truncated_solve(model, layout, grid, options)
+        found = _truncated_solve(model, layout, grid, options, coarse)
         if found is not None:
             W, x, facts_t = found
             return layout, W, x, {**facts, **facts_t}
@@ -167,7 +170,7 @@ def _solve(model, options, smallest=None):
                           "kept": layout.size}
 
 
-def _truncated_solve(model, layout, grid, options):
+def _truncated_solve(model, layout, grid, options, coarse=False):
     """Solve only where the stationary weights matter: (W rows, x, facts) or None.
 
     The weights follow a large-deviation law, log p(J, m) ~ -N phi(J/N, m/N)
@@ -188,11 +191,13 @@ def _truncated_solve(model, layout, grid, options):
     """
     N = model.N
     # the coarse levels only predict: truncated themselves down to COARSE_MIN
-    coarse = _solve(model.replace(N=N // COARSENING), {**options, "progress_bar": None},
-                    smallest=COARSE_MIN)
-    logp = _predict(layout, coarse[0], coarse[2])
+    # (their weights matter down to 10^-KEEP/2: they keep COARSE_DECADES)
+    below = _solve(model.replace(N=N // COARSENING), {**options, "progress_bar": None},
+                   smallest=COARSE_MIN, coarse=True)
+    logp = _predict(layout, below[0], below[2])
+    first, edge_limit = (COARSE_DECADES if coarse else (KEEP_DECADES, EDGE_DECADES))
     a, b = grid[0], grid[1]
-    for keep in (KEEP_DECADES, KEEP_DECADES + 30.0):
+    for keep in (first, first + 30.0):
         inside = logp >= -keep
         S = np.flatnonzero(inside)
         if S.size > 0.6 * layout.size:
@@ -223,7 +228,7 @@ def _truncated_solve(model, layout, grid, options):
             return None
         edge = out > 0
         edge_weight = float(np.abs(xs[edge]).max(initial=0.0) / np.abs(xs).max())
-        if edge_weight <= 10.0 ** -EDGE_DECADES:
+        if edge_weight <= 10.0 ** -edge_limit:
             x = np.zeros(layout.size)
             x[S] = xs
             return W, x, {"factor_entries": stored, "passes": 1, "kept": int(S.size),
