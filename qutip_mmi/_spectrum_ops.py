@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spl
 
+from .steadystate._common import factor_dtype
 from .steadystate.blocks import HermitianIndex
 
 __all__ = ["HermitianCoords", "DirectSolver", "GmresSolver", "Deflated", "arnoldi",
@@ -164,6 +165,7 @@ class DirectSolver:
                                options={"SymmetricMode": True})
         else:
             self.lu = _splu(A)
+        self.complex = factor_dtype(self.lu).kind == "c"
         self.solves = 0
         self.iterations = None
 
@@ -176,7 +178,7 @@ class DirectSolver:
 
     def __call__(self, b):
         self.solves += 1
-        if np.iscomplexobj(b) and not np.iscomplexobj(self.lu.L.data):
+        if np.iscomplexobj(b) and not self.complex:
             return self._solve(b.real.copy()) + 1j * self._solve(b.imag.copy())
         return self._solve(b.astype(self.dtype, copy=False))
 
@@ -250,9 +252,11 @@ class _MulticolorGaussSeidel:
 
 
 def _plain_solve(lu, real_out):
+    complex_factor = factor_dtype(lu).kind == "c"
+
     def solve(rhs):
         if real_out:
-            if np.iscomplexobj(lu.L.data):
+            if complex_factor:
                 return lu.solve(rhs.astype(complex)).real
             return lu.solve(rhs.astype(float))
         return lu.solve(rhs.astype(complex))

@@ -8,7 +8,7 @@ import numpy as np
 #: and negativity.
 ENGINE_TOL = 1e-10
 
-__all__ = ["ENGINE_TOL", "check_unique", "SolverInfo", "SteadyStateError", "ConvergenceWarning", "relative_residual",
+__all__ = ["ENGINE_TOL", "check_unique", "SolverInfo", "SteadyStateError", "ConvergenceWarning", "relative_residual", "factor_dtype",
            "finalize", "finalize_full"]
 
 
@@ -84,6 +84,12 @@ def check_unique(model):
             "the model has no local process, so every total spin J is conserved and "
             "the steady state is not unique (one per J block); add a local rate "
             "(emission, pumping or dephasing)")
+
+
+def factor_dtype(lu) -> np.dtype:
+    """The dtype of a SuperLU factorization, from a solve of zeros (reading
+    ``lu.L`` would copy the whole factor, on every call)."""
+    return lu.solve(np.zeros(lu.shape[0], np.float32)).dtype
 
 
 def relative_residual(L, x) -> float:

@@ -29,7 +29,7 @@ from .._validation import check_option_keys
 from .._resources import available_memory, check_memory, limit_blas_threads, \
     make_progress_bar
 from ._common import ENGINE_TOL, ConvergenceWarning, SteadyStateError, check_unique, finalize, \
-    relative_residual
+    factor_dtype, relative_residual
 from ._pinning import guess_weights, pin_candidates, pin_row_in_place, pin_system, \
     pinned_solve
 from .liouvillian import QLayout, assemble, state_from_vector, vector_from_state
@@ -412,27 +412,25 @@ class _GaussSeidel:
                 part = sp.csr_matrix((data[lo:hi], indices[lo:hi], indptr[a:b + 1] - lo),
                                      shape=(b - a, A.shape[1]))
             self.blocks.append((q, slice(a, b), part))
+        self.dtypes = {q: factor_dtype(lu) for q, lu in factors.items()}
 
     def apply(self, r):
         r = np.asarray(r, dtype=float).ravel()
         y = np.empty_like(r)
         for q, sl, low in self.blocks:
             rhs = r[sl] if low is None else r[sl] - low @ y
-            lu = self.factors[q]
+            lu, dtype = self.factors[q], self.dtypes[q]
             if q == 0:
-                if np.iscomplexobj(lu.L.data):
-                    y[sl] = lu.solve(rhs.astype(complex)).real
-                else:
-                    y[sl] = lu.solve(rhs)
+                y[sl] = lu.solve(rhs.astype(dtype, copy=False)).real
             else:
                 n = self.red.block_sizes[q]
-                if np.iscomplexobj(lu.L.data):
-                    z = lu.solve(rhs[:n] + 1j * rhs[n:])
+                if dtype.kind == "c":
+                    z = lu.solve((rhs[:n] + 1j * rhs[n:]).astype(dtype, copy=False))
                     y[sl.start:sl.start + n] = z.real
                     y[sl.start + n:sl.stop] = z.imag
                 else:  # a real block (real model): Re and Im separately
-                    y[sl.start:sl.start + n] = lu.solve(rhs[:n])
-                    y[sl.start + n:sl.stop] = lu.solve(rhs[n:])
+                    y[sl.start:sl.start + n] = lu.solve(rhs[:n].astype(dtype, copy=False))
+                    y[sl.start + n:sl.stop] = lu.solve(rhs[n:].astype(dtype, copy=False))
         return y
 
     def operator(self):
