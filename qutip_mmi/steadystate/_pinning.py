@@ -77,7 +77,7 @@ def pinned_solve(W, candidates, grid=None):
         try:
             if grid is None:
                 lu = spl.splu(A.tocsc(), permc_spec="MMD_AT_PLUS_A")
-                x, stored = lu.solve(rhs), int(lu.L.nnz + lu.U.nnz)
+                x, stored = lu.solve(rhs), int(lu.nnz)
             else:
                 with warnings.catch_warnings():
                     # ill-conditioned fronts are judged by the final residual

@@ -45,14 +45,14 @@ OPTIONS = ("tol", "x0", "restart", "maxiter", "gmres_tol", "refinements",
 def blocks_memory(N, restart: int = 60) -> float:
     """Rough peak bytes of the block engine (assembly + factors + Krylov basis).
 
-    Calibrated on this package's runs (benchmarks/RESULTS.md), with a 20 %
-    margin: 1.05, 7.7-9.5 and 19.8-21.0 GiB at N = 160, 320, 400 (estimates
-    1.6, 10.9, 21.6). ``restart`` is the GMRES restart length (its Krylov basis).
+    Calibrated on this package's runs (benchmarks/RESULTS.md): 1.07, 1.75 and
+    7.32 GiB at N = 160, 200, 320 (estimates 1.16, 2.01, 7.52). ``restart`` is
+    the GMRES restart length (its Krylov basis).
     """
     n_all = (N + 1) * (N + 2) * (N + 3) / 6.0     # unknowns of the q >= 0 system
     fill = 0.5 * N ** 3 * max(np.log2(N), 1.0)    # LU entries of the q >= 0 blocks
     # factors + (system, reduction, preconditioner) + Krylov basis and workspace
-    return 1.2 * (24.0 * fill + 583.0 * n_all + 8.0 * n_all * (restart + 12)) + 3e8
+    return 0.8 * (24.0 * fill + 583.0 * n_all + 8.0 * n_all * (restart + 12)) + 3e8
 
 
 class BlockSolver:
