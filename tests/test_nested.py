@@ -72,6 +72,8 @@ def test_rates_nested_equals_superlu(model):
 def test_rates_linear_solver_is_checked():
     with pytest.raises(ValueError, match="linear_solver"):
         qm.steady_state(qm.LMG(10), "rates", options={"linear_solver": "magic"})
+    with pytest.raises(ValueError, match="truncate"):
+        qm.steady_state(qm.LMG(10), "rates", options={"truncate": "yes"})
 
 
 def test_rates_nested_reports_progress(capsys):

@@ -97,6 +97,9 @@ def solve_rates(model, options=None) -> PIState:
     if options["linear_solver"] not in ("auto", "superlu", "nested"):
         raise ValueError(f"linear_solver must be 'auto', 'superlu' or 'nested', "
                          f"got {options['linear_solver']!r}")
+    if not isinstance(options["truncate"], (bool, np.bool_)):
+        raise ValueError(f"options['truncate'] must be True or False, got "
+                         f"{options['truncate']!r}")
     N = model.N
     check_memory(rates_memory(N) if options["truncate"] else _full_memory(N),
                  f"the rate equations at N={N}", options["force_memory"])
