@@ -186,3 +186,16 @@ def test_truncated_rates_memory_is_refused_before_allocating():
     assert rates.rates_memory(12800) < 10 * 2 ** 30       # fits on a 24 GB machine
     with pytest.raises(MemoryError, match="GiB"):
         qm.steady_state(qm.LMG(200_000), "rates")
+
+
+def test_truncated_rates_without_a_prediction_solve_the_whole_grid(small_truncation,
+                                                                   monkeypatch):
+    # the model at N/2 has no unique steady state (here: made so): no prediction,
+    # the whole grid is solved
+    model = qm.LMG(401, field=0.0, Gamma=0.5)
+    ref = _whole_grid(model)
+    monkeypatch.setattr(qm.LMG, "replace", lambda self, **kw: qm.PIModel(
+        kw["N"], collective=[qm.CollectiveJump(1.0, minus=1)]))
+    a = qm.steady_state(model, "rates")
+    assert a.info.extra["kept"] == a.info.extra["unknowns"]
+    _assert_same_state(a, ref)

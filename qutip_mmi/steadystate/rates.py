@@ -195,8 +195,13 @@ def _truncated_solve(model, layout, grid, options, coarse=False):
     N = model.N
     # the coarse levels only predict: truncated themselves down to COARSE_MIN
     # (their weights matter down to 10^-KEEP/2: they keep COARSE_DECADES)
-    below = _solve(model.replace(N=N // COARSENING), {**options, "progress_bar": None},
-                   smallest=COARSE_MIN, coarse=True)
+    try:
+        below = _solve(model.replace(N=N // COARSENING), {**options, "progress_bar": None},
+                       smallest=COARSE_MIN, coarse=True)
+    except (SteadyStateError, np.linalg.LinAlgError):
+        return None  # the smaller model has no unique steady state: no prediction
+    if not np.isfinite(below[2]).all() or not np.abs(below[2]).max() > 0:
+        return None
     logp = _predict(layout, below[0], below[2])
     first, edge_limit = (COARSE_DECADES if coarse else (KEEP_DECADES, EDGE_DECADES))
     a, b = grid[0], grid[1]
