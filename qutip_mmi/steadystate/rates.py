@@ -40,6 +40,8 @@ NESTED_MIN = 400_000
 TRUNCATE_MIN = NESTED_MIN
 #: The weights at N are predicted from those at N // COARSENING.
 COARSENING = 2
+#: Regions larger than this fraction of the grid are not worth it: whole grid.
+MAX_KEPT_FRACTION = 0.6
 #: The predicting levels are truncated too, down to this size.
 COARSE_MIN = 40_000
 #: (kept, edge) decades of the predicting levels: their weights are used
@@ -190,7 +192,8 @@ def _truncated_solve(model, layout, grid, options, coarse=False):
     and the residual on the whole grid is checked as always (only the rows
     next to the region can be nonzero: every jump moves J and m by one at
     most, so only those rows are assembled). Otherwise the region grows by
-    30 decades, and then the whole grid is solved.
+    30 decades (within the image of the smaller model's own region: outside
+    it the prediction is zero), and then the whole grid is solved.
     """
     N = model.N
     # the coarse levels only predict: truncated themselves down to COARSE_MIN
@@ -200,7 +203,7 @@ def _truncated_solve(model, layout, grid, options, coarse=False):
                        smallest=COARSE_MIN, coarse=True)
     except (SteadyStateError, np.linalg.LinAlgError):
         return None  # the smaller model has no unique steady state: no prediction
-    if not np.isfinite(below[2]).all() or not np.abs(below[2]).max() > 0:
+    if not np.isfinite(below[2]).all() or not abs(below[2].sum()) > 0:
         return None
     logp = _predict(layout, below[0], below[2])
     first, edge_limit = (COARSE_DECADES if coarse else (KEEP_DECADES, EDGE_DECADES))
@@ -208,7 +211,7 @@ def _truncated_solve(model, layout, grid, options, coarse=False):
     for keep in (first, first + 30.0):
         inside = logp >= -keep
         S = np.flatnonzero(inside)
-        if S.size > 0.6 * layout.size:
+        if S.size > MAX_KEPT_FRACTION * layout.size:
             return None  # not worth it: the whole grid
         R = np.flatnonzero(_dilate(inside, a, b))   # S and the states next to it
         check_memory(grid_memory(S.size) + 150.0 * R.size,
@@ -259,8 +262,9 @@ def _predict(layout, coarse_layout, xc):
     """log10 of the predicted weights on ``layout`` (relative to the largest)
     from the weights xc on the grid of N/2."""
     ac, bc = _grid_of(coarse_layout)
+    xc = xc / xc.sum()  # pinned at a small weight, x can come out scaled by -1e18
     with np.errstate(divide="ignore"):
-        lc = np.log10(np.maximum(xc, 0.0) / np.abs(xc).max())
+        lc = np.log10(np.maximum(xc, 0.0) / xc.max())
     G = np.full((ac.max() + 2, bc.max() + 2), -np.inf)
     G[ac, bc] = lc
     a, b = _grid_of(layout)
