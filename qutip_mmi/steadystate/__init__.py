@@ -7,7 +7,8 @@ method     route
 "auto"     "rates" when the model conserves Jz (diagonal steady state),
            "blocks" otherwise (:func:`resolve_method`)
 "rates"    rate equations on p_{J,m} (eqs. 29-30): sparse LU, or
-           multifrontal nested dissection on the (J, m) grid when large
+           multifrontal nested dissection on the (J, m) grid when large,
+           there only where the weights exceed ~1e-45 of the largest
            (:mod:`.rates`)
 "blocks"   reduced block Liouvillian for q >= 0 in real unknowns,
            GMRES + block Gauss-Seidel over q (:mod:`.blocks`)
@@ -73,8 +74,10 @@ def steady_state(model, method="auto", options=None, progress_bar=None):
         Route options (each route lists its own; unknown keys raise ``KeyError``
         naming the valid ones), e.g. ``tol`` (acceptance bound of the checks),
         ``force_memory`` (try even if the memory estimate does not fit),
-        ``x0`` (initial guess for "blocks"), ``steadystate`` (keywords for
-        :func:`qutip.steadystate` in the piqs/exact routes).
+        ``x0`` (initial guess for "blocks"), ``truncate`` ("rates": solve
+        large grids only where the stationary weights matter, default True),
+        ``steadystate`` (keywords for :func:`qutip.steadystate` in the
+        piqs/exact routes).
     progress_bar : None, bool or str, optional
         QuTiP's progress bar (also accepted as ``options["progress_bar"]``).
 
