@@ -199,3 +199,18 @@ def test_truncated_rates_without_a_prediction_solve_the_whole_grid(small_truncat
     a = qm.steady_state(model, "rates")
     assert a.info.extra["kept"] == a.info.extra["unknowns"]
     _assert_same_state(a, ref)
+
+
+@pytest.mark.parametrize("model", [qm.LMG(9, field=0.0, Gamma=1.3),
+                                   qm.LMG(7, field=0.5, Gamma=2.0),
+                                   qm.SuperradiantLaser(8, Gamma=2.0, gamma=0.7,
+                                                        dephasing=0.3)])
+def test_assemble_an_array_of_rows_is_those_rows(rng, model):
+    from qutip_mmi.steadystate.liouvillian import QLayout, assemble
+    qs = [0] if model.conserves_excitations() else range(-model.N, model.N + 1)
+    layout = QLayout(model.N, qs)
+    full = assemble(model, layout).toarray()
+    rows = np.sort(rng.choice(layout.size, size=layout.size // 3, replace=False))
+    part = assemble(model, layout, rows=rows)
+    assert part.shape == (rows.size, layout.size)
+    np.testing.assert_array_equal(part.toarray(), full[rows])
