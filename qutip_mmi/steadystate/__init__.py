@@ -8,7 +8,7 @@ method     route
            "blocks" otherwise (:func:`resolve_method`)
 "rates"    rate equations on p_{J,m} (eqs. 29-30): sparse LU, or
            multifrontal nested dissection on the (J, m) grid when large,
-           there only where the weights exceed ~1e-45 of the largest
+           there only where the weights exceed ~1e-40 of the largest
            (:mod:`.rates`)
 "blocks"   reduced block Liouvillian for q >= 0 in real unknowns,
            GMRES + block Gauss-Seidel over q (:mod:`.blocks`)

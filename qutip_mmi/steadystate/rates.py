@@ -48,7 +48,7 @@ COARSE_MIN = 40_000
 #: down to 10^-(KEEP_DECADES / COARSENING).
 COARSE_DECADES = (32.0, 25.0)
 #: The region kept: predicted weights above 10^-KEEP_DECADES of the largest.
-KEEP_DECADES = 45.0
+KEEP_DECADES = 40.0
 #: Accepted when the weights on the region's edge (its states with rates out of
 #: it) are below 10^-EDGE_DECADES of the largest; else the region grows.
 EDGE_DECADES = 30.0
@@ -86,7 +86,7 @@ def solve_rates(model, options=None) -> PIState:
     largest dense fronts only), ``pin`` (index of the pinned element),
     ``linear_solver`` ("auto", "superlu" or "nested"; auto takes nested
     dissection above 400 000 unknowns), ``truncate`` (default True: above
-    400 000 unknowns, solve only where the stationary weights exceed ~1e-45 of
+    400 000 unknowns, solve only where the stationary weights exceed ~1e-40 of
     the largest, as predicted from the model at N/2, and accept when the
     weights on that region's edge are below 1e-30 of the largest; False: the
     whole grid), ``progress_bar`` (QuTiP's, for the nested-dissection solve).
