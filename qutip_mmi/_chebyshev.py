@@ -364,7 +364,7 @@ class ChebyshevPropagator:
                 coef = self._coefficients(dts, kmax)
             for j in range(k + 1, stop + 1):
                 nxt = buf[j % _BUFFER]
-                self._step(s_prev, s, nxt, inv_rho2)
+                self._parallel(_next_term, s_prev, s, nxt, inv_rho2)
                 s_prev, s = s, nxt
             self.nmv += stop - k
             k = stop
@@ -412,21 +412,16 @@ class ChebyshevPropagator:
             return coef.shape[1]  # beyond the coefficients made so far
         return int(hit.max()) + 3
 
-    def _step(self, s_prev, s, nxt, inv_rho2):
-        """nxt = B s -+ s_prev / rho^2 (the first term: B s / 2)."""
-        if self._pool is None:
-            for part in self._parts:
-                _next_term(*part, s_prev, s, nxt, inv_rho2)
-        else:
-            self._parallel(_next_term, s_prev, s, nxt, inv_rho2)
-
     def _parallel(self, task, *arrays):
-        """max of task(rows, B_rows, *arrays) over the threads' row blocks."""
+        """task(rows, B_rows, *arrays) on each of the threads' row blocks."""
         if self._pool is None:  # one thread, or closed: every block here
-            return max(task(*part, *arrays) for part in self._parts)
+            for part in self._parts:
+                task(*part, *arrays)
+            return
         futures = [self._pool.submit(task, *part, *arrays) for part in self._parts[1:]]
-        first = task(*self._parts[0], *arrays)
-        return max([first] + [f.result() for f in futures])
+        task(*self._parts[0], *arrays)
+        for f in futures:
+            f.result()
 
     def _coefficients(self, dts, kmax):
         """a_k per time, shape (len(dts), kmax + 1)."""
@@ -448,7 +443,6 @@ def _next_term(rows, B_rows, s_prev, s, nxt, inv_rho2):
     else:
         np.multiply(s_prev[rows], inv_rho2, out=y)
         _matvec(B_rows, s, y)
-    return 0.0
 
 
 def _row_max_abs(rows):
@@ -468,7 +462,6 @@ def _runs(small, carry):
 def _accumulate(rows, B_rows, out, c, terms):
     """out[:, rows] += c @ terms[:, rows]."""
     out[:, rows] += c @ terms[:, rows]
-    return 0.0
 
 
 def _matvec(B, x, y):

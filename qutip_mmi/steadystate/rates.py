@@ -60,8 +60,8 @@ def rates_memory(N) -> float:
     Full solves: calibrated on 0.92, 3.2 and 12.6 GB at N = 1600, 3200, 6400
     (estimates 0.86, 3.1, 12.7). Above TRUNCATE_MIN unknowns, where only the
     region of non-negligible weight is solved, the arrays over the whole grid
-    dominate: calibrated on LMG(N, Gamma=2) peaks of 2.2 and 7.2 GB at
-    N = 6400 and 12800 (estimates 2.2 and 8.2). The region's own factors are
+    dominate: calibrated on LMG(N, Gamma=2) peaks of 2.07 and 7.17 GiB at
+    N = 6400 and 12800 (estimates 2.05 and 7.63 GiB). The region's own factors are
     estimated and checked once it is known, and the whole grid's before a
     fallback to it.
     """
@@ -158,21 +158,27 @@ def _solve(model, options, smallest=None, coarse=False):
                      "solved)", options["force_memory"])
     W = _rate_matrix(model, layout)
     candidates = [options["pin"]] if options["pin"] is not None else pin_candidates(W)
-    x, k0, stored = pinned_solve(W, candidates, grid)
-    passes = 1
-    best = int(np.argmax(np.abs(x)))
-    if abs(x[k0]) < 1e-200 * abs(x[best]):
-        # The direct solve gives x = p / p_k0 accurately even for a pinned
-        # weight of 1e-15 of the largest (checked: I_M agrees to 1e-16
-        # relative with a re-pinned solve at N = 1600); only a pinned weight
-        # near underflow needs a second pass.
-        x, k0, stored = pinned_solve(W, [best], grid)
-        passes = 2
+    x, stored, passes = _pinned_solve_repinned(W, candidates, grid)
     if not np.isfinite(x).all():
         raise SteadyStateError("rate equations: the solve produced NaN/inf "
                                "(singular rate matrix: is the steady state unique?)")
     return layout, W, x, {**facts, "factor_entries": stored, "passes": passes,
                           "kept": layout.size}
+
+
+def _pinned_solve_repinned(W, candidates, grid):
+    """(x, factor entries, passes): :func:`pinned_solve`, once more pinned at
+    the largest weight if the pinned one is near underflow."""
+    x, k0, stored = pinned_solve(W, candidates, grid)
+    best = int(np.argmax(np.abs(x)))
+    if abs(x[k0]) >= 1e-200 * abs(x[best]):
+        # The direct solve gives x = p / p_k0 accurately even for a pinned
+        # weight of 1e-15 of the largest (checked: I_M agrees to 1e-16
+        # relative with a re-pinned solve at N = 1600); only a pinned weight
+        # near underflow needs a second pass.
+        return x, stored, 1
+    x, _, stored = pinned_solve(W, [best], grid)
+    return x, stored, 2
 
 
 def _truncated_solve(model, layout, grid, options, coarse=False):
@@ -229,10 +235,7 @@ def _truncated_solve(model, layout, grid, options, coarse=False):
         candidates = np.argsort(-logp[S], kind="stable")[:6]
         sub_grid = (a[S], b[S]) + tuple(grid[2:])
         try:
-            xs, k0, stored = pinned_solve(WS, candidates, sub_grid)
-            best = int(np.argmax(np.abs(xs)))
-            if abs(xs[k0]) < 1e-200 * abs(xs[best]):
-                xs, k0, stored = pinned_solve(WS, [best], sub_grid)
+            xs, stored, passes = _pinned_solve_repinned(WS, candidates, sub_grid)
         except SteadyStateError:
             return None
         if not np.isfinite(xs).all():
@@ -242,7 +245,7 @@ def _truncated_solve(model, layout, grid, options, coarse=False):
         if edge_weight <= 10.0 ** -edge_limit:
             x = np.zeros(layout.size)
             x[S] = xs
-            return W, x, {"factor_entries": stored, "passes": 1, "kept": int(S.size),
+            return W, x, {"factor_entries": stored, "passes": passes, "kept": int(S.size),
                           "edge_weight": edge_weight}
     return None
 
