@@ -184,13 +184,12 @@ class _System:
             self.red = None
         else:
             layout = QLayout(N, range(-N, N + 1))
-            rows = slice(layout.q_slice(0).start, None)
-            self.red = _HermitianReduction(layout, assemble(model, layout, rows=rows))
+            self.red = _HermitianReduction(layout, model)
             self.A0 = self.red.R
             self.terms = []
             for monomials, f in td:
                 Hk = PIModel(N, hamiltonian={m: 1.0 for m in monomials})
-                self.terms.append((f, self.red._realify(assemble(Hk, layout, rows=rows))))
+                self.terms.append((f, self.red.realified(Hk)))
         self.layout = layout
         self.size = self.A0.shape[0]
         self.r = np.rint(layout.j - layout.m).astype(np.int64)

@@ -127,8 +127,7 @@ def test_hermitian_reduction_is_the_full_liouvillian(N, rng):
                        [qm.CollectiveJump(1.3, plus=0.5, minus=1, z=0.4j)],
                        emission=0.3, pumping=0.8, dephasing=0.6)
     layout = QLayout(N, range(-N, N + 1))
-    top = layout.q_slice(0).start
-    red = _HermitianReduction(layout, assemble(model, layout, rows=slice(top, None)))
+    red = _HermitianReduction(layout, model)
     y = rng.normal(size=red.size)
     x = red.to_full(y)
     q = layout.m - layout.mp
@@ -143,11 +142,10 @@ def test_hermitian_reduction_is_the_full_liouvillian(N, rng):
 
 def test_hermitian_reduction_pins_in_place_and_restores():
     from qutip_mmi.steadystate.blocks import _HermitianReduction
-    from qutip_mmi.steadystate.liouvillian import QLayout, assemble
+    from qutip_mmi.steadystate.liouvillian import QLayout
     model = qm.LMG(6, field=0.5, Gamma=1.0)
     layout = QLayout(6, range(-6, 7))
-    top = layout.q_slice(0).start
-    red = _HermitianReduction(layout, assemble(model, layout, rows=slice(top, None)))
+    red = _HermitianReduction(layout, model)
     R0 = red.R.toarray()
     k1, k2 = 3, 5                                    # two q = 0 populations
     red.pinned(k1)

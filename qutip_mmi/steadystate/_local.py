@@ -144,7 +144,7 @@ def jump_entries(model, layout, out, W=None):
     N = model.N
     W = channel_matrix(model) if W is None else W
     j, m, mp = layout.j[out], layout.m[out], layout.mp[out]
-    tgt = np.arange(layout.size)[out]
+    tgt = layout.positions(out)
     rows, cols, vals = [], [], []
     const, kz, _ = anticommutator_terms(W, N)
     active = [(s, t) for s in range(3) for t in range(3) if W[s, t] != 0]

@@ -119,31 +119,54 @@ class BlockSolver:
                      f"the block engine at N={N}", opts.get("force_memory", False))
         t0 = time.perf_counter()
         layout = QLayout(N, range(-N, N + 1))
-        # Only the rows q >= 0 are assembled: those of q < 0 are their conjugates.
-        Lt = assemble(model, layout, rows=slice(layout.q_slice(0).start, None))
-        red = _HermitianReduction(layout, Lt)
         if self._N != N:
             self._N, self._factors, self._x, self._k0 = N, None, None, None
         x0 = opts.get("x0", self._x)
         if isinstance(x0, PIState):
             x0 = vector_from_state(layout, x0)
-        k0 = self._pin_from(red, x0, Lt)
+        k0 = None if x0 is None else self._largest_population(layout, x0)
         tol = opts.get("tol", ENGINE_TOL)
+        factored = self._factors is None
         with limit_blas_threads(opts.get("blas_threads", 1)):
-            if self._factors is not None and k0 != self._k0:
-                self._factors.update(self._factorize(red, Lt, k0, opts, qs=[0]))
-            x, its, factored = self._gmres(model, red, Lt, k0, x0, opts)
-            best = int(np.argmax(np.abs(x) * (layout.m == layout.mp)))
+            # The rows q >= 0 are assembled, realified and (when new factors are
+            # due) factorized one q block at a time: the complex L is never whole.
+            t_factor = [0.0]
+            fresh = {}
+
+            def factor(q, block):
+                nonlocal k0
+                if q == 0 and k0 is None:
+                    k0 = self._pin_from_zero_block(layout, block.real)
+                if factored or (q == 0 and k0 != self._k0):
+                    t = time.perf_counter()
+                    fresh[q] = _factor_block(block, q, k0 - layout.q_slice(0).start)
+                    t_factor[0] += time.perf_counter() - t
+
+            red = _HermitianReduction(layout, model, factor)
+            if factored:
+                self._factors = fresh
+                self._cost["factor"] = t_factor[0]
+            else:
+                self._factors.update(fresh)
+            x, its, refactored = self._gmres(model, red, k0, x0, opts, factored)
+            factored = factored or refactored
+            best = self._largest_population(layout, x)
             if abs(x[k0]) < 1e-3 * abs(x[best]):
                 k0 = best
-                if self._factors is not None:  # else the next _gmres factorizes all
-                    self._factors.update(self._factorize(red, Lt, k0, opts, qs=[0]))
-                x, its2, _ = self._gmres(model, red, Lt, k0, x, opts)
+                self._factors[0] = _factor_block(red.zero_block(), 0,
+                                                 k0 - layout.q_slice(0).start)
+                x, its2, _ = self._gmres(model, red, k0, x, opts, factored)
                 its += its2
+        # Stale factors are kept for the next model while the iterations they
+        # cost beyond those of fresh ones take less time than a factorization.
+        cost = self._cost
+        extra = (its - cost.get("fresh", its)) * cost.get("iteration", 0.0)
+        if its > opts.get("refactor_iterations", 80) or extra > cost.get("factor", 0.0):
+            self._factors = None  # the next solve refactorizes
         seconds = time.perf_counter() - t0
         diag = layout.m == layout.mp
         x = x / x[diag].sum()
-        residual = relative_residual(Lt, x)  # = that of all rows (conjugates)
+        residual = red.residual(x)  # = that of all rows (conjugates)
         self._x, self._k0 = x, k0
         state = state_from_vector(N, layout, x)
         return finalize(state, "blocks", residual, seconds, tol, iterations=its,
@@ -152,57 +175,36 @@ class BlockSolver:
 
     # ----------------------------------------------------------------
     @staticmethod
-    def _pin_from(red, x0, Lt):
-        layout = red.layout
+    def _largest_population(layout, x):
         diag = np.flatnonzero(layout.m == layout.mp)
-        if x0 is not None:
-            return int(diag[np.argmax(np.abs(x0[diag]))])
-        # The steady state of the q = 0 block alone (the dynamics without the
-        # q-changing terms) locates the populated region well enough.
-        sl = layout.q_slice(0)
-        W = red.diagonal_block(Lt, 0)
-        if np.abs(W.data.imag).max(initial=0) == 0:
-            W = W.real
+        return int(diag[np.argmax(np.abs(x[diag]))])
+
+    @staticmethod
+    def _pin_from_zero_block(layout, W):
+        """Pin where the q = 0 block alone (the dynamics without the
+        q-changing terms) is largest: it locates the populated region."""
         try:
             x, _, _ = pinned_solve(W, pin_candidates(W))
         except SteadyStateError:  # the q = 0 part alone is degenerate: use the guess
             x = guess_weights(W)
-        return int(sl.start + np.argmax(np.abs(x)))
+        return int(layout.q_slice(0).start + np.argmax(np.abs(x)))
 
-    @staticmethod
-    def _factorize(red, Lt, k0, opts, qs=None):
-        """LU factors of the q >= 0 diagonal blocks (q = 0 with the pin)."""
-        factors = {}
-        if qs is None:
-            qs = red.layout.qs[red.layout.qs >= 0]
-        bar = make_progress_bar(opts.get("progress_bar"), len(qs))
-        for q in qs:
-            bar.update()
-            sl = red.layout.q_slice(q)
-            B = red.diagonal_block(Lt, q)
-            if q == 0:
-                B = pin_system(B, k0 - sl.start)
-                if np.abs(B.data.imag).max(initial=0) == 0:
-                    B = B.real
-            try:
-                factors[int(q)] = spl.splu(B.tocsc(), permc_spec="MMD_AT_PLUS_A")
-            except RuntimeError:
-                # A singular diagonal block (its own dynamics has several stationary
-                # states): a slightly shifted factor is still a good preconditioner.
-                shift = 1e-8 * max(abs(B).sum(axis=1).max(), 1.0)
-                B = B - shift * sp.identity(B.shape[0], format="csr")
-                factors[int(q)] = spl.splu(B.tocsc(), permc_spec="MMD_AT_PLUS_A")
-        bar.finished()
-        return factors
-
-    def _gmres(self, model, red, Lt, k0, x0, opts):
+    def _refactorize(self, model, red, k0):
+        """Fresh factors of every q block (the blocks assembled again)."""
+        t = time.perf_counter()
         layout = red.layout
-        factored = False
-        if self._factors is None:
-            t0 = time.perf_counter()
-            self._factors = self._factorize(red, Lt, k0, opts)
-            self._cost["factor"] = time.perf_counter() - t0
-            factored = True
+        self._factors = {}
+        for q in range(0, layout.N + 1):
+            sl = layout.q_slice(q)
+            block = assemble(model, layout, rows=sl)[:, sl]
+            self._factors[q] = _factor_block(block, q, k0 - layout.q_slice(0).start)
+        self._cost["factor"] = time.perf_counter() - t
+
+    def _gmres(self, model, red, k0, x0, opts, factored=False):
+        """GMRES on the pinned reduced system with the current factors.
+
+        Returns (x, iterations, whether the factors were redone here)."""
+        layout = red.layout
         t_start = time.perf_counter()
         k0r = int(red.re[k0])
         A = red.pinned(k0r)
@@ -234,9 +236,9 @@ class BlockSolver:
         x = red.to_full(y)
         if res > target and not factored:
             # preconditioner from an older model was too far off: refactorize
-            # (timed, in the retry) and retry once
-            self._factors = None
-            x, its, _ = self._gmres(model, red, Lt, k0, x, opts)
+            # and retry once
+            self._refactorize(model, red, k0)
+            x, its, _ = self._gmres(model, red, k0, x, opts, factored=True)
             return x, count[0] + its, True
         if res > target and small:
             # The block Gauss-Seidel preconditioner is weak when the q-changing
@@ -247,7 +249,7 @@ class BlockSolver:
                           stacklevel=3)
             order = np.argsort(-np.abs(x) * (layout.m == layout.mp))
             xd, _, _ = pinned_solve(assemble(model, layout), [k0] + list(order[:5]))
-            return xd, count[0], factored
+            return xd, count[0], False
         if res > target:
             warnings.warn(f"GMRES stopped after {count[0]} iterations with relative "
                           f"residual {res:.2e}", ConvergenceWarning, stacklevel=3)
@@ -256,10 +258,23 @@ class BlockSolver:
         cost["iteration"] = (time.perf_counter() - t_start) / max(its, 1)
         if factored:
             cost["fresh"] = its
-        extra = (its - cost.get("fresh", its)) * cost["iteration"]
-        if its > opts.get("refactor_iterations", 80) or extra > cost.get("factor", 0.0):
-            self._factors = None  # the next solve refactorizes
-        return x, its, factored
+        return x, its, False
+
+
+def _factor_block(block, q, k0):
+    """SuperLU factors of the diagonal block of q (q = 0: pinned at k0, real)."""
+    if q == 0:
+        block = pin_system(block, k0)
+        if np.abs(block.data.imag).max(initial=0) == 0:
+            block = block.real
+    try:
+        return spl.splu(block.tocsc(), permc_spec="MMD_AT_PLUS_A")
+    except RuntimeError:
+        # A singular diagonal block (its own dynamics has several stationary
+        # states): a slightly shifted factor is still a good preconditioner.
+        shift = 1e-8 * max(abs(block).sum(axis=1).max(), 1.0)
+        block = block - shift * sp.identity(block.shape[0], format="csr")
+        return spl.splu(block.tocsc(), permc_spec="MMD_AT_PLUS_A")
 
 
 class HermitianIndex:
@@ -312,62 +327,88 @@ class _HermitianReduction(HermitianIndex):
     system on all q this halves the Krylov vectors and the triangular solves.
     """
 
-    def __init__(self, layout, Lt):
+    def __init__(self, layout, model, on_block=None):
         super().__init__(layout)
-        self.R = self._realify(Lt)
+        self.R = self.realified(model, on_block)
+        self._pin = None
+
+    def realified(self, model, on_block=None):
+        """R of ``model`` on this layout, assembled one q block of rows at a time.
+
+        ``on_block(q, block)`` receives each complex diagonal block of L (e.g.
+        to factorize it) before the block's rows are dropped.
+        """
+        layout = self.layout
+        parts = []
+        for q in range(0, int(layout.qs[-1]) + 1):
+            # the rows of block q (all columns), then its realified rows
+            sl = layout.q_slice(q)
+            rows = assemble(model, layout, rows=sl)
+            if on_block is not None:
+                on_block(q, rows[:, sl])
+            parts.append(self._realify(rows, q))
+            del rows
+        R = sp.vstack(parts, format="csr")
+        del parts
         # canonical CSR (no duplicate entries): scipy compacts a non-canonical
         # matrix in place on some operations (abs), which would shift the row
         # that pinned() saved and later restores
-        self.R.sum_duplicates()
-        self._pin = None
+        R.sum_duplicates()
+        return R
 
-    def _realify(self, Lt):
-        """R from the rows q >= 0 of L, built row by row in CSR (no sorting).
+    def _realify(self, rows, q):
+        """The rows of R (Re rows, then Im rows if q > 0) from the rows of block q of L.
 
         Entry (r, c) = u + iv of L acts on x_c = y_a + i s y_b:
         Re row of r gets u at a and -s v at b, Im row of r gets v at a and s u at b.
+        Built row by row in CSR (no sorting).
         """
-        Lt = Lt.tocsr()
-        c = Lt.indices
-        u, v = Lt.data.real, Lt.data.imag
+        rows = rows.tocsr()
+        c = rows.indices
+        u = rows.data.real
+        v = rows.data.imag if np.iscomplexobj(rows.data) else np.zeros_like(u)
         a, b, s = self.re[c], self.im[c], self.sign[c]
         parts = []
-        for first, second in (((u, a), (-s * v, b)), ((v, a), (s * u, b))):
+        for first, second in (((u, a), (-s * v, b)), ((v, a), (s * u, b)))[:1 + (q > 0)]:
             val = np.stack([first[0], second[0]], axis=1)
             col = np.stack([first[1], second[1]], axis=1)
             keep = (val != 0) & (col >= 0)
             count = np.concatenate([[0], np.cumsum(keep.sum(axis=1))])
-            parts.append(sp.csr_matrix((val[keep], col[keep], count[Lt.indptr]),
-                                       shape=(Lt.shape[0], self.size)))
-        re_rows, im_rows = parts
-        # y row order: block 0 (Re only), then per q > 0 its Re rows, its Im rows
-        q = self.q[self.top:]
-        local = np.arange(Lt.shape[0])
-        order = np.empty(self.size, np.int64)
-        order[self.re[self.top:]] = local
-        order[self.im[self.top:][q > 0]] = Lt.shape[0] + local[q > 0]
-        return sp.vstack([re_rows, im_rows], format="csr")[order]
+            parts.append(sp.csr_matrix((val[keep], col[keep], count[rows.indptr]),
+                                       shape=(rows.shape[0], self.size)))
+        return sp.vstack(parts, format="csr") if len(parts) > 1 else parts[0]
+
+    def _unpin(self):
+        if self._pin is not None:
+            old, saved = self._pin
+            R = self.R
+            R.data[R.indptr[old]:R.indptr[old + 1]] = saved
+            self._pin = None
+
+    def zero_block(self):
+        """The q = 0 block of L (real: populations to populations)."""
+        self._unpin()
+        n = int(self.block_sizes[0])
+        return self.R[:n][:, :n]
+
+    def residual(self, x):
+        """||L x|| / (||L|| ||x||) over the rows q >= 0 (the others are their
+        conjugates), measured on R y, y the real unknowns of the Hermitian x."""
+        self._unpin()
+        return relative_residual(self.R, self.from_full(x))
 
     def pinned(self, k):
         """R with row k replaced by e_k^T, in place (saves a copy of R).
 
         The row of an earlier pin is restored first.
         """
+        self._unpin()
         R = self.R
-        if self._pin is not None:
-            old, saved = self._pin
-            R.data[R.indptr[old]:R.indptr[old + 1]] = saved
-            self._pin = None
         saved = pin_row_in_place(R, k)
         if saved is None:  # no stored diagonal (a population without decay)
             return pin_system(R, k)
         self._pin = (k, saved)
         return R
-
-    def diagonal_block(self, Lt, q):
-        """The (complex) diagonal block of q >= 0 from the rows q >= 0 of L."""
-        sl = self.layout.q_slice(q)
-        return Lt[sl.start - self.top:sl.stop - self.top][:, sl]
 
     def to_full(self, y):
         x = y[self.re].astype(complex)

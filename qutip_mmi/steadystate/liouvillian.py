@@ -84,6 +84,12 @@ class QLayout:
         bounds = np.searchsorted(self.j_index[order], np.arange(len(self.js) + 1))
         return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
+    def positions(self, out):
+        """The element positions selected by ``out`` (a slice or an index array)."""
+        if isinstance(out, slice):
+            return np.arange(*out.indices(self.size))
+        return np.asarray(out, dtype=np.int64)
+
     def q_slice(self, q):
         k = self._qpos[int(q)]
         return slice(int(self.q_starts[k]), int(self.q_starts[k + 1]))
@@ -201,7 +207,7 @@ def _collective_entries(model, layout, out):
     Rows are the elements ``out`` (a slice of the layout)."""
     rows, cols, vals = [], [], []
     j, m, mp = layout.j[out], layout.m[out], layout.mp[out]
-    src = np.arange(layout.size)[out]
+    src = layout.positions(out)
     diagonal = len(layout.qs) == 1 and layout.qs[0] == 0
     for c, A, B in _superop_terms(model, diagonal and model.conserves_excitations()):
         for k1, f in A.items():
