@@ -122,11 +122,10 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
                 scale_x = beta * np.abs(z).max()
             w = A @ z
             del z
-            _orthogonalize(V, k, w, H)
-            h_next = np.linalg.norm(w)
+            h_next = _orthogonalize(V, k, w, H)
             H[k + 1, k] = h_next
             if h_next > 0:
-                V[k + 1] = w / h_next
+                np.multiply(w, 1.0 / h_next, out=V[k + 1])
             del w
             for i in range(k):  # earlier rotations on the new column
                 c, s = rotations[i]
@@ -153,7 +152,10 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
 
 
 def _orthogonalize(V, k, w, H):
-    """w -= projections on V[:k+1] (classical Gram-Schmidt, repeated if needed)."""
+    """w -= projections on V[:k+1] (classical Gram-Schmidt, repeated if needed).
+
+    Returns the norm of the new w. With a good preconditioner A M ~ 1, so w is
+    mostly along V and the second pass is nearly always taken."""
     basis = V[:k + 1]
     before = np.linalg.norm(w)
     for _ in range(2):
@@ -164,6 +166,7 @@ def _orthogonalize(V, k, w, H):
         if after > before / np.sqrt(2):
             break
         before = after
+    return after
 
 
 def _back_substitute(R, g):

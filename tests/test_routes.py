@@ -190,10 +190,15 @@ def test_memory_estimate_refuses_before_allocating():
 def test_block_engine_shortens_gmres_restart_when_memory_is_tight(monkeypatch):
     from qutip_mmi.steadystate import blocks
     N = 12
-    tight = 0.5 * (blocks.blocks_memory(N, 60) + blocks.blocks_memory(N, 30))
-    monkeypatch.setattr(blocks, "available_memory", lambda: tight)
-    st = qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks")
-    assert st.info.extra["restart"] == 30
+
+    def whole(restart):  # the estimate with every Krylov vector touched
+        return blocks.blocks_memory(N, restart, "mixed", restart + 1)
+
+    for restart, longer in ((30, 60), (20, 30)):
+        tight = 0.5 * (whole(longer) + whole(restart)) / 0.9
+        monkeypatch.setattr(blocks, "available_memory", lambda: tight)
+        st = qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks")
+        assert st.info.extra["restart"] == restart
     monkeypatch.setattr(blocks, "available_memory", lambda: 1e15)
     assert qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks").info.extra["restart"] == 60
 
@@ -206,3 +211,42 @@ def test_progress_bar_option_reports(capsys):
     assert qm.mutual_information(loud) == pytest.approx(qm.mutual_information(quiet), abs=1e-12)
     with pytest.raises(ValueError, match="progress_bar"):
         qm.steady_state(qm.LMG(10, field=0.5), options={"progress_bar": "fancy"})
+
+
+def test_mixed_precision_factors_match_double():
+    from qutip_mmi.steadystate import blocks
+    model = qm.PIModel(20, {"x": 0.7, "zz": 0.3}, [qm.CollectiveJump(1.3, minus=1, z=0.4j)],
+                       emission=0.3, pumping=0.8, dephasing=0.6)
+    mixed = blocks.BlockSolver()
+    st_mixed = mixed.solve(model)
+    dtypes = {q: blocks.factor_dtype(lu) for q, lu in mixed._factors.items()}
+    assert dtypes[7] == np.complex128 and dtypes[8] == np.complex64 and dtypes[20] == np.complex64
+    st_double = blocks.BlockSolver({"factor_precision": "double"}).solve(model)
+    # the single-precision preconditioner changes how GMRES gets there, not where
+    assert st_mixed.info.residual < 1e-13
+    for a, b in zip(st_mixed.blocks, st_double.blocks):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    with pytest.raises(ValueError, match="factor_precision"):
+        blocks.BlockSolver({"factor_precision": "half"}).solve(model)
+
+
+def test_mixed_precision_failure_refactorizes_in_double(monkeypatch):
+    from qutip_mmi.steadystate import blocks
+    real_gmres = blocks.gmres
+    calls = []
+
+    def first_call_fails(*args, **kwargs):
+        x, info = real_gmres(*args, **kwargs)
+        calls.append(info)
+        if len(calls) == 1:
+            info = type(info)(info.iterations, info.cycles, 1.0, False)
+        return x, info
+
+    monkeypatch.setattr(blocks, "gmres", first_call_fails)
+    solver = blocks.BlockSolver({"direct_max": 0})  # no direct fallback
+    st = solver.solve(qm.LMG(24, field=0.5, Gamma=1.5))
+    assert len(calls) == 2 and st.info.extra["refactorized"]
+    assert solver._single_from == 25  # every factor in double now
+    assert all(blocks.factor_dtype(lu) != np.complex64 for lu in solver._factors.values())
+    reference = blocks.BlockSolver().solve(qm.LMG(24, field=0.5, Gamma=1.5))
+    assert qm.mutual_information(st) == pytest.approx(qm.mutual_information(reference), rel=1e-11)

@@ -39,7 +39,7 @@ __all__ = ["solve_blocks", "BlockSolver", "blocks_memory", "OPTIONS"]
 
 #: Valid option keys of the block route (see :class:`BlockSolver`).
 OPTIONS = ("tol", "x0", "restart", "maxiter", "gmres_tol", "refactor_iterations", "direct_max", "progress_bar", "force_memory",
-           "blas_threads")
+           "blas_threads", "factor_precision")
 
 #: GMRES iterates each cycle to this estimated relative residual, far below the
 #: acceptance bound: the steady state's I_M moves by ~1e-11 relative between
@@ -48,17 +48,31 @@ OPTIONS = ("tol", "x0", "restart", "maxiter", "gmres_tol", "refactor_iterations"
 AIM = 1e-15
 
 
-def blocks_memory(N, restart: int = 60) -> float:
-    """Rough peak bytes of the block engine (assembly + factors + Krylov basis).
+def blocks_memory(N, restart: int = 60, factor_precision: str = "mixed",
+                  krylov_vectors=None) -> float:
+    """Rough peak bytes of the block engine: LU factors + operator + Krylov basis.
 
-    Calibrated on this package's runs (benchmarks/RESULTS.md): 1.07, 1.75 and
-    7.32 GiB at N = 160, 200, 320 (estimates 1.16, 2.01, 7.52). ``restart`` is
-    the GMRES restart length (its Krylov basis).
+    Calibrated on this package's runs (benchmarks/RESULTS.md): 0.72 and 5.38 GiB
+    at N = 160 and 320 (mixed factors, GMRES restart 60). The stored LU entries
+    grow like 0.06 N^3 log2(N)^2 (measured 1.3e7, 5.2e7, 1.4e8 at N = 160, 240,
+    320), at 20 bytes each in double precision and 12 in single; the reduced
+    operator, its Gauss-Seidel part, the layout and the GMRES vectors take about
+    306 bytes per real unknown; the Krylov basis is counted with the vectors a
+    solve typically touches (at most 41: 20-45 iterations at these sizes; the
+    memory of an untouched vector is never committed); ``krylov_vectors``
+    overrides that count (``restart + 1`` bounds it).
     """
-    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0     # unknowns of the q >= 0 system
-    fill = 0.5 * N ** 3 * max(np.log2(N), 1.0)    # LU entries of the q >= 0 blocks
-    # factors + (system, reduction, preconditioner) + Krylov basis and workspace
-    return 0.8 * (24.0 * fill + 583.0 * n_all + 8.0 * n_all * (restart + 12)) + 3e8
+    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0     # real unknowns of the q >= 0 system
+    fill = 0.06 * N ** 3 * max(np.log2(N), 1.0) ** 2
+    # the share of the entries in single-precision blocks (fill ~ block size^2 log)
+    sizes = (N + 1.0 - np.arange(N + 1)) ** 2
+    weight = sizes * np.log2(sizes + 2.0)
+    single = weight[_single_from(N, {"factor_precision": factor_precision}):].sum() / weight.sum()
+    factors = fill * (20.0 * (1.0 - single) + 12.0 * single)
+    if krylov_vectors is None:
+        krylov_vectors = min(restart, 40) + 1
+    krylov = 8.0 * n_all * krylov_vectors
+    return factors + 306.0 * n_all + krylov + 1.9e8
 
 
 class BlockSolver:
@@ -79,11 +93,17 @@ class BlockSolver:
     x0 : PIState or array
         Initial guess (default: the previous solution).
     restart, maxiter : GMRES Krylov vectors per cycle and cycles (restart 60,
-        or 30 where the Krylov basis of 60 would not fit in the available memory).
+        or 30 or 20 where a longer Krylov basis would not fit in the available
+        memory).
     gmres_tol : float
         GMRES stops at this relative residual (default ``tol / 100``).
     refactor_iterations : int
         Refactorize for the next model if GMRES needed more iterations (80).
+    factor_precision : {"mixed", "double"}
+        "mixed" (default) stores the LU factors of the blocks with q >= N/8 (at
+        least 8) in single precision: 30 % less memory for the factors, same
+        iterations where measured; GMRES still converges on the true residual
+        in double precision, and if it does not, the factors are redone in double.
     progress_bar : None, bool or str
         QuTiP progress bar for the factorization and the GMRES restarts.
     force_memory : bool
@@ -103,6 +123,7 @@ class BlockSolver:
         self._x = None
         self._k0 = None
         self._cost = {}  # measured: factor seconds, seconds per iteration, fresh its
+        self._single_from = None  # first q of the single-precision factors
 
     # ----------------------------------------------------------------
     def solve(self, model, options=None) -> PIState:
@@ -111,11 +132,14 @@ class BlockSolver:
         N = model.N
         if "restart" not in opts:
             # a shorter GMRES restart (smaller Krylov basis) where 60 would not fit
+            precision = opts.get("factor_precision", "mixed")
             opts["restart"] = 60
-            if blocks_memory(N, 60) > available_memory() >= \
-                    blocks_memory(N, 30):
-                opts["restart"] = 30
-        check_memory(blocks_memory(N, opts["restart"]),
+            for shorter in (30, 20):
+                # the whole basis, with a margin: a solve may need every vector
+                whole = blocks_memory(N, opts["restart"], precision, opts["restart"] + 1)
+                if whole > 0.9 * available_memory():
+                    opts["restart"] = shorter
+        check_memory(blocks_memory(N, opts["restart"], opts.get("factor_precision", "mixed")),
                      f"the block engine at N={N}", opts.get("force_memory", False))
         t0 = time.perf_counter()
         layout = QLayout(N, range(-N, N + 1))
@@ -127,6 +151,9 @@ class BlockSolver:
         k0 = None if x0 is None else self._largest_population(layout, x0)
         tol = opts.get("tol", ENGINE_TOL)
         factored = self._factors is None
+        single_from = _single_from(N, opts)
+        if factored:
+            self._single_from = single_from
         with limit_blas_threads(opts.get("blas_threads", 1)):
             # The rows q >= 0 are assembled, realified and (when new factors are
             # due) factorized one q block at a time: the complex L is never whole.
@@ -139,7 +166,8 @@ class BlockSolver:
                     k0 = self._pin_from_zero_block(layout, block.real)
                 if factored or (q == 0 and k0 != self._k0):
                     t = time.perf_counter()
-                    fresh[q] = _factor_block(block, q, k0 - layout.q_slice(0).start)
+                    fresh[q] = _factor_block(block, q, k0 - layout.q_slice(0).start,
+                                             single=q >= single_from)
                     t_factor[0] += time.perf_counter() - t
 
             red = _HermitianReduction(layout, model, factor)
@@ -189,7 +217,7 @@ class BlockSolver:
             x = guess_weights(W)
         return int(layout.q_slice(0).start + np.argmax(np.abs(x)))
 
-    def _refactorize(self, model, red, k0):
+    def _refactorize(self, model, red, k0, single_from):
         """Fresh factors of every q block (the blocks assembled again)."""
         t = time.perf_counter()
         layout = red.layout
@@ -197,7 +225,9 @@ class BlockSolver:
         for q in range(0, layout.N + 1):
             sl = layout.q_slice(q)
             block = assemble(model, layout, rows=sl)[:, sl]
-            self._factors[q] = _factor_block(block, q, k0 - layout.q_slice(0).start)
+            self._factors[q] = _factor_block(block, q, k0 - layout.q_slice(0).start,
+                                             single=q >= single_from)
+        self._single_from = single_from
         self._cost["factor"] = time.perf_counter() - t
 
     def _gmres(self, model, red, k0, x0, opts, factored=False):
@@ -234,10 +264,10 @@ class BlockSolver:
         res = info.residual
         bar.finished()
         x = red.to_full(y)
-        if res > target and not factored:
-            # preconditioner from an older model was too far off: refactorize
-            # and retry once
-            self._refactorize(model, red, k0)
+        if res > target and (not factored or self._single_from <= layout.N):
+            # preconditioner from an older model, or with single-precision
+            # factors, was too far off: refactorize in double and retry once
+            self._refactorize(model, red, k0, layout.N + 1)
             x, its, _ = self._gmres(model, red, k0, x, opts, factored=True)
             return x, count[0] + its, True
         if res > target and small:
@@ -261,8 +291,29 @@ class BlockSolver:
         return x, its, False
 
 
-def _factor_block(block, q, k0):
-    """SuperLU factors of the diagonal block of q (q = 0: pinned at k0, real)."""
+def _single_from(N, opts):
+    """First q whose block is factorized in single precision (N + 1: none).
+
+    Blocks of large q hold little of the steady state's weight, so rounding
+    their preconditioner solves to single precision costs no iterations
+    (measured at N = 160-240: the same counts and residuals from q >= N/8 on),
+    while their factors, about 30 % of the stored entries, take half the bytes.
+    """
+    precision = opts.get("factor_precision", "mixed")
+    if precision not in ("mixed", "double"):
+        raise ValueError(f"factor_precision must be 'mixed' or 'double', not {precision!r}")
+    if precision == "double":
+        return N + 1
+    return max(8, -(-N // 8))
+
+
+def _factor_block(block, q, k0, single=False):
+    """SuperLU factors of the diagonal block of q (q = 0: pinned at k0, real).
+
+    ``single``: factorize in complex64 (a preconditioner's precision).
+    """
+    if single and q > 0:
+        block = block.astype(np.complex64)
     if q == 0:
         block = pin_system(block, k0)
         if np.abs(block.data.imag).max(initial=0) == 0:
@@ -299,10 +350,12 @@ class HermitianIndex:
         aq = np.abs(q)
         pos = np.arange(layout.size) - layout.q_starts[layout.q_index]
         start = self.block_starts[aq]
-        self.re = start + pos
-        self.im = np.where(q != 0, start + self.block_sizes[aq] + pos, -1)
-        self.sign = np.where(q < 0, -1.0, 1.0)
-        self.q = q
+        index = np.int32 if self.size < 2 ** 31 else np.int64  # (memory at large N)
+        self.re = (start + pos).astype(index)
+        self.im = np.where(q != 0, start + self.block_sizes[aq] + pos, -1).astype(index)
+        del start, pos
+        self.sign = np.where(q < 0, -1, 1).astype(np.int8)
+        self.q = q.astype(np.int32)
         self.layout = layout
         self.top = int(layout.q_starts[zero])                # first row with q >= 0
 

@@ -51,7 +51,8 @@ class QLayout:
         qi = np.repeat(np.repeat(np.arange(len(self.qs)), nj), flat)
         ji = np.repeat(np.tile(np.arange(nj), len(self.qs)), flat)
         pos = np.arange(self.size) - self.offsets[qi, ji]
-        self.q_index, self.j_index = qi, ji
+        # int32 labels: at N = 512 every byte per element costs 45 MB
+        self.q_index, self.j_index = qi.astype(np.int32), ji.astype(np.int32)
         q = self.qs[qi]
         j = self.js[ji]
         m_hi = np.minimum(j, j + q)
