@@ -52,7 +52,7 @@ def _relative(A, x, b, norm_a, norm_b):
 
 
 def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_a=None,
-          callback=None):
+          callback=None, single_basis=False):
     """Solve A x = b to relative residual ``tol`` by right-preconditioned GMRES.
 
     Parameters
@@ -79,6 +79,12 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
         ||A||_inf if known (else computed from A).
     callback : callable, optional
         Called with the estimated relative residual after each iteration.
+    single_basis : bool
+        Store the Krylov basis in single precision (half the memory). The
+        Arnoldi relation then holds to ~1e-7, so each cycle only reduces the
+        residual by 1e-5 and the next one restarts from the true residual,
+        computed in double precision (iterative refinement): the result reaches
+        ``tol`` as before, in more iterations.
 
     Returns
     -------
@@ -99,7 +105,8 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
     # 2-norm >= max-norm; a margin of 10 for rounding and the ||x|| guess
     aim = 0.1 * tol if aim is None else aim
     lartg = get_lapack_funcs("lartg", dtype=dtype)
-    V = np.empty((restart + 1, n), dtype)   # Krylov basis, one row per vector
+    low = np.float32 if dtype.kind == "f" else np.complex64
+    V = np.empty((restart + 1, n), low if single_basis else dtype)  # one row per vector
     H = np.zeros((restart + 1, restart), dtype)
     rotations = np.zeros((restart, 2), dtype)
     its, cycles = 0, 0
@@ -115,11 +122,14 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
         # The stopping test needs ||x||: take it from the current iterate, or
         # from one preconditioner application on the first step (M ~ A^-1).
         scale_x = np.abs(x).max()
+        cycle_aim = aim
         k = 0
         for k in range(restart):
-            z = M(V[k])
+            z = M(V[k].astype(dtype))
             if k == 0 and scale_x == 0:
                 scale_x = beta * np.abs(z).max()
+            if k == 0 and single_basis:
+                cycle_aim = max(aim, 1e-5 * beta / max(norm_b, norm_a * scale_x, 1e-300))
             w = A @ z
             del z
             h_next = _orthogonalize(V, k, w, H)
@@ -141,11 +151,11 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
             estimate = abs(g[k + 1]) / max(norm_b, norm_a * scale_x, 1e-300)
             if callback is not None:
                 callback(estimate)
-            if estimate <= aim or h_next == 0:
+            if estimate <= cycle_aim or h_next == 0:
                 break
         m = k + 1
         y = _back_substitute(H[:m, :m], g[:m])
-        x = x + M(V[:m].T @ y)
+        x = x + M((V[:m].T @ y.astype(V.dtype)).astype(dtype))
         r = b - A @ x
         residual = float(np.abs(r).max() / max(norm_b, norm_a * np.abs(x).max(), 1e-300))
     return x, GmresInfo(its, cycles, residual, residual <= tol)
@@ -159,7 +169,8 @@ def _orthogonalize(V, k, w, H):
     basis = V[:k + 1]
     before = np.linalg.norm(w)
     for _ in range(2):
-        h = basis @ w if w.dtype.kind == "f" else np.conj(basis @ np.conj(w))
+        v = w.astype(basis.dtype, copy=False)  # BLAS in the basis' precision
+        h = basis @ v if v.dtype.kind == "f" else np.conj(basis @ np.conj(v))
         w -= basis.T @ h
         H[:k + 1, k] += h
         after = np.linalg.norm(w)

@@ -66,3 +66,16 @@ def test_zero_right_hand_side():
     A, _ = _system(50, 1, False)
     x, info = gmres(A, np.zeros(50), None, tol=1e-12)
     assert info.converged and not x.any()
+
+
+@settings(max_examples=15, deadline=None)
+@given(n=st.integers(50, 400), seed=st.integers(0, 10_000), complex_=st.booleans())
+def test_single_precision_basis_reaches_the_same_bound(n, seed, complex_):
+    A, b = _system(n, seed, complex_)
+    M = spl.spilu(A.tocsc(), drop_tol=1e-2).solve
+    x, info = gmres(A, b, M, tol=1e-13, restart=30, maxiter=50, single_basis=True)
+    assert info.converged and info.residual <= 1e-13
+    assert info.residual == pytest.approx(_relative(A, x, b), rel=1e-6, abs=1e-18)
+    exact = spl.spsolve(A.tocsc(), b)
+    cond = np.linalg.cond(A.toarray())
+    assert np.abs(x - exact).max() <= 1e-9 * cond * np.abs(exact).max()

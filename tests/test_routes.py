@@ -191,16 +191,21 @@ def test_block_engine_shortens_gmres_restart_when_memory_is_tight(monkeypatch):
     from qutip_mmi.steadystate import blocks
     N = 12
 
-    def whole(restart):  # the estimate with every Krylov vector touched
-        return blocks.blocks_memory(N, restart, "mixed", restart + 1)
+    def whole(restart, krylov):  # the estimate with every Krylov vector touched
+        return blocks.blocks_memory(N, restart, "mixed", restart + 1, krylov)
 
-    for restart, longer in ((30, 60), (20, 30)):
-        tight = 0.5 * (whole(longer) + whole(restart)) / 0.9
+    ladder = [(60, "double"), (60, "single"), (30, "single"), (20, "single")]
+    for longer, (restart, krylov) in zip(ladder, ladder[1:]):
+        tight = 0.5 * (whole(*longer) + whole(restart, krylov)) / 0.9
         monkeypatch.setattr(blocks, "available_memory", lambda: tight)
         st = qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks")
-        assert st.info.extra["restart"] == restart
+        assert (st.info.extra["restart"], st.info.extra["krylov_precision"]) == (restart, krylov)
+        assert st.info.residual < 1e-12
     monkeypatch.setattr(blocks, "available_memory", lambda: 1e15)
-    assert qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks").info.extra["restart"] == 60
+    st = qm.steady_state(qm.LMG(N, field=0.5, Gamma=2.0), "blocks")
+    assert (st.info.extra["restart"], st.info.extra["krylov_precision"]) == (60, "double")
+    with pytest.raises(ValueError, match="krylov_precision"):
+        qm.steady_state(qm.LMG(N, field=0.5), "blocks", options={"krylov_precision": "half"})
 
 
 def test_progress_bar_option_reports(capsys):

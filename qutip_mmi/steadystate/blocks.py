@@ -39,7 +39,7 @@ __all__ = ["solve_blocks", "BlockSolver", "blocks_memory", "OPTIONS"]
 
 #: Valid option keys of the block route (see :class:`BlockSolver`).
 OPTIONS = ("tol", "x0", "restart", "maxiter", "gmres_tol", "refactor_iterations", "direct_max", "progress_bar", "force_memory",
-           "blas_threads", "factor_precision")
+           "blas_threads", "factor_precision", "krylov_precision")
 
 #: GMRES iterates each cycle to this estimated relative residual, far below the
 #: acceptance bound: the steady state's I_M moves by ~1e-11 relative between
@@ -49,7 +49,7 @@ AIM = 1e-15
 
 
 def blocks_memory(N, restart: int = 60, factor_precision: str = "mixed",
-                  krylov_vectors=None) -> float:
+                  krylov_vectors=None, krylov_precision: str = "double") -> float:
     """Rough peak bytes of the block engine: LU factors + operator + Krylov basis.
 
     Calibrated on this package's runs (benchmarks/RESULTS.md): 0.72 and 5.38 GiB
@@ -60,7 +60,8 @@ def blocks_memory(N, restart: int = 60, factor_precision: str = "mixed",
     306 bytes per real unknown; the Krylov basis is counted with the vectors a
     solve typically touches (at most 41: 20-45 iterations at these sizes; the
     memory of an untouched vector is never committed); ``krylov_vectors``
-    overrides that count (``restart + 1`` bounds it).
+    overrides that count (``restart + 1`` bounds it); a single-precision basis
+    takes 4 bytes per entry.
     """
     n_all = (N + 1) * (N + 2) * (N + 3) / 6.0     # real unknowns of the q >= 0 system
     fill = 0.06 * N ** 3 * max(np.log2(N), 1.0) ** 2
@@ -71,7 +72,7 @@ def blocks_memory(N, restart: int = 60, factor_precision: str = "mixed",
     factors = fill * (20.0 * (1.0 - single) + 12.0 * single)
     if krylov_vectors is None:
         krylov_vectors = min(restart, 40) + 1
-    krylov = 8.0 * n_all * krylov_vectors
+    krylov = (4.0 if krylov_precision == "single" else 8.0) * n_all * krylov_vectors
     return factors + 306.0 * n_all + krylov + 1.9e8
 
 
@@ -92,9 +93,12 @@ class BlockSolver:
         Acceptance bound of residual, trace, Hermiticity, negativity (1e-10).
     x0 : PIState or array
         Initial guess (default: the previous solution).
-    restart, maxiter : GMRES Krylov vectors per cycle and cycles (restart 60,
-        or 30 or 20 where a longer Krylov basis would not fit in the available
-        memory).
+    restart, maxiter : GMRES Krylov vectors per cycle and cycles (restart 60;
+        30 or 20 where a longer basis would not fit in the available memory).
+    krylov_precision : {"double", "single"}
+        Precision of the stored Krylov basis ("double"; "single" where the
+        double basis would not fit: half the memory, more iterations, the same
+        double-precision residual bound).
     gmres_tol : float
         GMRES stops at this relative residual (default ``tol / 100``).
     refactor_iterations : int
@@ -121,6 +125,7 @@ class BlockSolver:
         self._N = None
         self._factors = None
         self._x = None
+        self._x_before = None  # the solution before self._x (for extrapolation)
         self._k0 = None
         self._cost = {}  # measured: factor seconds, seconds per iteration, fresh its
         self._single_from = None  # first q of the single-precision factors
@@ -130,21 +135,29 @@ class BlockSolver:
         opts = {**self.options, **check_option_keys(options, OPTIONS, "BlockSolver.solve")}
         check_unique(model)
         N = model.N
-        if "restart" not in opts:
-            # a shorter GMRES restart (smaller Krylov basis) where 60 would not fit
-            precision = opts.get("factor_precision", "mixed")
-            opts["restart"] = 60
-            for shorter in (30, 20):
-                # the whole basis, with a margin: a solve may need every vector
-                whole = blocks_memory(N, opts["restart"], precision, opts["restart"] + 1)
-                if whole > 0.9 * available_memory():
-                    opts["restart"] = shorter
-        check_memory(blocks_memory(N, opts["restart"], opts.get("factor_precision", "mixed")),
+        precision = opts.get("factor_precision", "mixed")
+        if "restart" not in opts or "krylov_precision" not in opts:
+            # A single-precision Krylov basis, then a shorter restart, where the
+            # whole basis would not fit (with a margin: a solve may use every vector).
+            for restart, krylov in ((60, "double"), (60, "single"), (30, "single"),
+                                    (20, "single")):
+                restart = opts.get("restart", restart)
+                krylov = opts.get("krylov_precision", krylov)
+                whole = blocks_memory(N, restart, precision, restart + 1, krylov)
+                if whole <= 0.9 * available_memory():
+                    break
+            opts["restart"], opts["krylov_precision"] = restart, krylov
+        if opts["krylov_precision"] not in ("double", "single"):
+            raise ValueError("krylov_precision must be 'double' or 'single', "
+                             f"not {opts['krylov_precision']!r}")
+        check_memory(blocks_memory(N, opts["restart"], precision,
+                                   krylov_precision=opts["krylov_precision"]),
                      f"the block engine at N={N}", opts.get("force_memory", False))
         t0 = time.perf_counter()
         layout = QLayout(N, range(-N, N + 1))
         if self._N != N:
             self._N, self._factors, self._x, self._k0 = N, None, None, None
+            self._x_before = None
         x0 = opts.get("x0", self._x)
         if isinstance(x0, PIState):
             x0 = vector_from_state(layout, x0)
@@ -171,6 +184,8 @@ class BlockSolver:
                     t_factor[0] += time.perf_counter() - t
 
             red = _HermitianReduction(layout, model, factor)
+            if "x0" not in opts and self._x_before is not None:
+                x0 = self._extrapolated(red, x0)
             if factored:
                 self._factors = fresh
                 self._cost["factor"] = t_factor[0]
@@ -195,13 +210,19 @@ class BlockSolver:
         diag = layout.m == layout.mp
         x = x / x[diag].sum()
         residual = red.residual(x)  # = that of all rows (conjugates)
-        self._x, self._k0 = x, k0
+        self._x_before, self._x, self._k0 = self._x, x, k0
         state = state_from_vector(N, layout, x)
         return finalize(state, "blocks", residual, seconds, tol, iterations=its,
                         unknowns=layout.size, refactorized=factored,
-                        restart=opts["restart"])
+                        restart=opts["restart"], krylov_precision=opts["krylov_precision"])
 
     # ----------------------------------------------------------------
+    def _extrapolated(self, red, x0):
+        """The better start of the last solution and the line through the last
+        two (a sweep's next point, on an even grid), judged by the residual."""
+        line = 2.0 * self._x - self._x_before
+        return line if red.residual(line) < red.residual(x0) else x0
+
     @staticmethod
     def _largest_population(layout, x):
         diag = np.flatnonzero(layout.m == layout.mp)
@@ -260,16 +281,24 @@ class BlockSolver:
         # preconditioner works it converges in 20-60 iterations.
         small = layout.size <= opts.get("direct_max", 120_000)
         y, info = gmres(A, b, precond.apply, x0, tol=target, aim=AIM, restart=restart,
-                        maxiter=opts.get("maxiter", 2 if small else 10), callback=cb)
+                        maxiter=opts.get("maxiter", 2 if small else 10), callback=cb,
+                        single_basis=opts.get("krylov_precision") == "single")
         res = info.residual
         bar.finished()
         x = red.to_full(y)
-        if res > target and (not factored or self._single_from <= layout.N):
-            # preconditioner from an older model, or with single-precision
-            # factors, was too far off: refactorize in double and retry once
-            self._refactorize(model, red, k0, layout.N + 1)
-            x, its, _ = self._gmres(model, red, k0, x, opts, factored=True)
-            return x, count[0] + its, True
+        if res > target:
+            # The preconditioner from an older model, or with single-precision
+            # factors, was too far off: refactorize (in double where that fits)
+            # and retry once.
+            single_from = self._single_from
+            double = blocks_memory(layout.N, restart, "double",
+                                   krylov_precision=opts["krylov_precision"])
+            if single_from <= layout.N and double <= 0.9 * available_memory():
+                single_from = layout.N + 1
+            if not factored or single_from != self._single_from:
+                self._refactorize(model, red, k0, single_from)
+                x, its, _ = self._gmres(model, red, k0, x, opts, factored=True)
+                return x, count[0] + its, True
         if res > target and small:
             # The block Gauss-Seidel preconditioner is weak when the q-changing
             # terms dominate a small dissipative gap (e.g. the boundary time
