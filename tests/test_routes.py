@@ -255,3 +255,28 @@ def test_mixed_precision_failure_refactorizes_in_double(monkeypatch):
     assert all(blocks.factor_dtype(lu) != np.complex64 for lu in solver._factors.values())
     reference = blocks.BlockSolver().solve(qm.LMG(24, field=0.5, Gamma=1.5))
     assert qm.mutual_information(st) == pytest.approx(qm.mutual_information(reference), rel=1e-11)
+
+
+def test_block_solver_extrapolates_along_an_even_grid(monkeypatch):
+    from qutip_mmi.steadystate import blocks
+    picked = []
+    real = blocks.BlockSolver._extrapolated
+
+    def spy(self, red, x0):
+        out = real(self, red, x0)
+        picked.append(out is not x0)
+        return out
+
+    monkeypatch.setattr(blocks.BlockSolver, "_extrapolated", spy)
+    solver = blocks.BlockSolver()
+    Gammas = [1.8, 1.9, 2.0, 2.1]
+    warm = [solver.solve(qm.LMG(16, field=0.5, Gamma=G)) for G in Gammas]
+    # from the third point on, the line through the last two is the better start
+    assert picked == [True, True]
+    for G, st in zip(Gammas, warm):
+        cold = qm.steady_state(qm.LMG(16, field=0.5, Gamma=G), "blocks")
+        for a, b in zip(st.blocks, cold.blocks):
+            np.testing.assert_allclose(a, b, atol=1e-12)
+    # an explicit x0 is used as given
+    solver.solve(qm.LMG(16, field=0.5, Gamma=2.2), options={"x0": warm[0]})
+    assert len(picked) == 2
