@@ -26,7 +26,7 @@ import scipy.sparse.linalg as spl
 
 from ._gmres import gmres
 from .steadystate._common import factor_dtype
-from .steadystate.blocks import HermitianIndex
+from .steadystate._hermitian import HermitianIndex
 
 __all__ = ["HermitianCoords", "DirectSolver", "GmresSolver", "Deflated", "arnoldi",
            "operator_norm",

@@ -50,7 +50,7 @@ from .dicke import log_dim_j
 from .information import binary_entropy, magnetization, von_neumann
 from .models import PIModel
 from .state import PIState
-from .steadystate.blocks import _HermitianReduction
+from .steadystate._hermitian import HermitianReduction
 from .steadystate.liouvillian import QLayout, assemble
 
 __all__ = ["evolve", "EvolveResult", "coherent_state", "DEFAULT_OPTIONS", "METHODS",
@@ -184,7 +184,7 @@ class _System:
             self.red = None
         else:
             layout = QLayout(N, range(-N, N + 1))
-            self.red = _HermitianReduction(layout, model)
+            self.red = HermitianReduction(layout, model)
             self.A0 = self.red.R
             self.terms = []
             for monomials, f in td:

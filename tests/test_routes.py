@@ -121,13 +121,13 @@ def test_hermitian_reduction_is_the_full_liouvillian(N, rng):
     # The engine solves for q >= 0 in real unknowns; R y must be the q >= 0 part
     # of L x for the Hermitian x that y describes (Re and Im split), for a model
     # with q-changing jumps by 2 (J+ and J- in one jump) and every local term.
-    from qutip_mmi.steadystate.blocks import _HermitianReduction
+    from qutip_mmi.steadystate._hermitian import HermitianReduction
     from qutip_mmi.steadystate.liouvillian import QLayout, assemble
     model = qm.PIModel(N, {"x": 0.7, "zz": 0.3, "y": -0.4},
                        [qm.CollectiveJump(1.3, plus=0.5, minus=1, z=0.4j)],
                        emission=0.3, pumping=0.8, dephasing=0.6)
     layout = QLayout(N, range(-N, N + 1))
-    red = _HermitianReduction(layout, model)
+    red = HermitianReduction(layout, model)
     y = rng.normal(size=red.size)
     x = red.to_full(y)
     q = layout.m - layout.mp
@@ -141,11 +141,11 @@ def test_hermitian_reduction_is_the_full_liouvillian(N, rng):
 
 
 def test_hermitian_reduction_pins_in_place_and_restores():
-    from qutip_mmi.steadystate.blocks import _HermitianReduction
+    from qutip_mmi.steadystate._hermitian import HermitianReduction
     from qutip_mmi.steadystate.liouvillian import QLayout
     model = qm.LMG(6, field=0.5, Gamma=1.0)
     layout = QLayout(6, range(-6, 7))
-    red = _HermitianReduction(layout, model)
+    red = HermitianReduction(layout, model)
     R0 = red.R.toarray()
     k1, k2 = 3, 5                                    # two q = 0 populations
     red.pinned(k1)
