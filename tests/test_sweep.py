@@ -502,9 +502,12 @@ def test_interrupt_without_store(capsys, monkeypatch):
 
 
 CLI_DRIVER = """
-import sys, time
+import signal, sys, time
 import qutip_mmi.sweep as swmod
 from qutip_mmi.cli import main
+# a shell that starts CI in the background makes its children ignore SIGINT;
+# a user's sweep gets Python's default handler, so give it that
+signal.signal(signal.SIGINT, signal.default_int_handler)
 # after each saved point wait (long enough for the test's SIGINT to land
 # whatever the machine's load; the signal interrupts the sleep)
 swmod._point_hook = lambda i, row: time.sleep(60)
