@@ -413,10 +413,6 @@ class _GaussSeidel:
                     y[sl.start + n:sl.stop] = lu.solve(rhs[n:].astype(dtype, copy=False))
         return y
 
-    def operator(self):
-        n = self.red.size
-        return spl.LinearOperator((n, n), matvec=self.apply, dtype=float)
-
 
 def solve_blocks(model, options=None) -> PIState:
     """One-shot :class:`BlockSolver` solve (see there for options)."""
