@@ -52,7 +52,7 @@ def _relative(A, x, b, norm_a, norm_b):
 
 
 def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_a=None,
-          callback=None, single_basis=False):
+          callback=None, single_basis=False, refine=None):
     """Solve A x = b to relative residual ``tol`` by right-preconditioned GMRES.
 
     Parameters
@@ -86,6 +86,11 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
         computed in double precision (iterative refinement), until the true
         residual is below ``10 aim`` (or ``tol``): more iterations, the same
         accuracy.
+    refine : bool, optional
+        Continue with further cycles, from the double-precision residual, until
+        that is below ``10 aim`` (default: with ``single_basis``). For a
+        preconditioner computed in lower precision, whose rounding makes the
+        cycle's residual estimate optimistic.
 
     Returns
     -------
@@ -113,10 +118,11 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
     its, cycles = 0, 0
     r = b - A @ x if x.any() else b.astype(dtype, copy=True)
     residual = _relative(A, x, b, norm_a, norm_b)
-    # A double basis reaches the aim within its cycle; a single-precision one
-    # gets there by further cycles (below ``tol`` they are optional: their
-    # failure is not one).
-    goal = min(tol, 10.0 * aim) if single_basis else tol
+    # A double basis with an exact preconditioner reaches the aim within its
+    # cycle; otherwise further cycles get there (below ``tol`` they are
+    # optional: their failure is not one).
+    refine = single_basis if refine is None else refine
+    goal = min(tol, 10.0 * aim) if refine else tol
     while residual > goal and cycles < maxiter:
         cycles += 1
         H[:] = 0.0

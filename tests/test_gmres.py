@@ -79,3 +79,17 @@ def test_single_precision_basis_reaches_the_same_bound(n, seed, complex_):
     exact = spl.spsolve(A.tocsc(), b)
     cond = np.linalg.cond(A.toarray())
     assert np.abs(x - exact).max() <= 1e-9 * cond * np.abs(exact).max()
+
+
+def test_refine_takes_a_single_precision_preconditioner_to_the_aim():
+    A, b = _system(400, 7, False)
+    lu32 = spl.splu(A.astype(np.float32).tocsc())
+
+    def M(v):
+        return lu32.solve(v.astype(np.float32)).astype(float)
+
+    x, info = gmres(A, b, M, tol=1e-10, aim=1e-15, refine=True)
+    assert info.converged and info.residual <= 1e-14
+    assert info.residual == pytest.approx(_relative(A, x, b), rel=1e-6, abs=1e-18)
+    _, plain = gmres(A, b, M, tol=1e-10, aim=1e-15)
+    assert plain.converged and plain.cycles <= info.cycles

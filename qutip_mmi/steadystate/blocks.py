@@ -286,7 +286,9 @@ class BlockSolver:
         small = layout.size <= opts.get("direct_max", 120_000)
         y, info = gmres(A, b, precond.apply, x0, tol=target, aim=AIM, restart=restart,
                         maxiter=opts.get("maxiter", 2 if small else 10), callback=cb,
-                        single_basis=opts.get("krylov_precision") == "single")
+                        single_basis=opts.get("krylov_precision") == "single",
+                        refine=opts.get("krylov_precision") == "single"
+                        or self._single_from <= layout.N)
         res = info.residual
         bar.finished()
         x = red.to_full(y)
