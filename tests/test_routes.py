@@ -218,8 +218,9 @@ def test_progress_bar_option_reports(capsys):
         qm.steady_state(qm.LMG(10, field=0.5), options={"progress_bar": "fancy"})
 
 
-def test_mixed_precision_factors_match_double():
+def test_mixed_precision_factors_match_double(monkeypatch):
     from qutip_mmi.steadystate import blocks
+    monkeypatch.setattr(blocks, "MIXED_MIN_N", 0)  # mixed at this small N too
     model = qm.PIModel(20, {"x": 0.7, "zz": 0.3}, [qm.CollectiveJump(1.3, minus=1, z=0.4j)],
                        emission=0.3, pumping=0.8, dephasing=0.6)
     mixed = blocks.BlockSolver()
@@ -237,6 +238,7 @@ def test_mixed_precision_factors_match_double():
 
 def test_mixed_precision_failure_refactorizes_in_double(monkeypatch):
     from qutip_mmi.steadystate import blocks
+    monkeypatch.setattr(blocks, "MIXED_MIN_N", 0)
     real_gmres = blocks.gmres
     calls = []
 
