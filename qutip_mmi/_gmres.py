@@ -46,9 +46,9 @@ def _norm_inf(A):
     return float(sums.max(initial=0.0))
 
 
-def _relative(A, x, b, norm_a, norm_b):
-    r = np.abs(A @ x - b).max()
-    return float(r / max(norm_b, norm_a * np.abs(x).max(), 1e-300))
+def _relative(r, x, norm_a, norm_b):
+    """The relative residual of x, whose residual b - A x is r."""
+    return float(np.abs(r).max() / max(norm_b, norm_a * np.abs(x).max(), 1e-300))
 
 
 def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_a=None,
@@ -117,7 +117,7 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
     rotations = np.zeros((restart, 2), dtype)
     its, cycles = 0, 0
     r = b - A @ x if x.any() else b.astype(dtype, copy=True)
-    residual = _relative(A, x, b, norm_a, norm_b)
+    residual = _relative(r, x, norm_a, norm_b)
     # A double basis with an exact preconditioner reaches the aim within its
     # cycle; otherwise further cycles get there (below ``tol`` they are
     # optional: their failure is not one).
@@ -136,7 +136,7 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
         cycle_aim = aim
         k = 0
         for k in range(restart):
-            z = M(V[k].astype(dtype))
+            z = M(V[k].astype(dtype, copy=False))
             if k == 0 and scale_x == 0:
                 scale_x = beta * np.abs(z).max()
             if k == 0 and single_basis:
@@ -166,9 +166,9 @@ def gmres(A, b, M=None, x0=None, *, tol, aim=None, restart=60, maxiter=10, norm_
                 break
         m = k + 1
         y = _back_substitute(H[:m, :m], g[:m])
-        x = x + M((V[:m].T @ y.astype(V.dtype)).astype(dtype))
+        x = x + M((V[:m].T @ y.astype(V.dtype)).astype(dtype, copy=False))
         r = b - A @ x
-        residual = float(np.abs(r).max() / max(norm_b, norm_a * np.abs(x).max(), 1e-300))
+        residual = _relative(r, x, norm_a, norm_b)
     return x, GmresInfo(its, cycles, residual, residual <= tol)
 
 

@@ -21,6 +21,7 @@ population is large (a second pass re-pins if the first guess had little weight)
 
 from __future__ import annotations
 
+import itertools
 import time
 import warnings
 
@@ -272,14 +273,13 @@ class BlockSolver:
         precond = _GaussSeidel(red, A, self._factors)
         if x0 is not None:
             x0 = red.from_full(x0 / x0[k0]) if abs(x0[k0]) > 0 else None
-        count = [0]
         restart = opts.get("restart", 60)
         bar = make_progress_bar(opts.get("progress_bar"), restart * opts.get("maxiter", 10))
         # (the bar's length is an upper bound: it finishes early on convergence)
+        iterations = itertools.count(1)
 
         def cb(_):
-            count[0] += 1
-            if count[0] % restart == 0:
+            if next(iterations) % restart == 0:
                 bar.update()
 
         # GMRES stops on the true residual ||A y - b|| / (||A|| ||y||) with a
@@ -293,7 +293,7 @@ class BlockSolver:
                         single_basis=opts.get("krylov_precision") == "single",
                         refine=opts.get("krylov_precision") == "single"
                         or self._single_from <= layout.N)
-        res = info.residual
+        res, its = info.residual, info.iterations
         bar.finished()
         x = red.to_full(y)
         if res > target:
@@ -307,22 +307,21 @@ class BlockSolver:
                 single_from = layout.N + 1
             if not factored or single_from != self._single_from:
                 self._refactorize(model, red, k0, single_from)
-                x, its, _ = self._gmres(model, red, k0, x, opts, factored=True)
-                return x, count[0] + its, True
+                x, its2, _ = self._gmres(model, red, k0, x, opts, factored=True)
+                return x, its + its2, True
         if res > target and small:
             # The block Gauss-Seidel preconditioner is weak when the q-changing
             # terms dominate a small dissipative gap (e.g. the boundary time
             # crystal with weak local noise); a direct LU is affordable here.
-            warnings.warn(f"GMRES stopped after {count[0]} iterations with relative "
+            warnings.warn(f"GMRES stopped after {its} iterations with relative "
                           f"residual {res:.2e}; solving directly", ConvergenceWarning,
                           stacklevel=3)
             order = np.argsort(-np.abs(x) * (layout.m == layout.mp))
             xd, _, _ = pinned_solve(assemble(model, layout), [k0] + list(order[:5]))
-            return xd, count[0], False
+            return xd, its, False
         if res > target:
-            warnings.warn(f"GMRES stopped after {count[0]} iterations with relative "
+            warnings.warn(f"GMRES stopped after {its} iterations with relative "
                           f"residual {res:.2e}", ConvergenceWarning, stacklevel=3)
-        its = count[0]
         cost = self._cost
         cost["iteration"] = (time.perf_counter() - t_start) / max(its, 1)
         if factored:
