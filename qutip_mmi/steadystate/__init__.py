@@ -55,10 +55,11 @@ def resolve_method(model, method="auto") -> str:
     return method
 
 
-def memory_estimate(N, diagonal_only: bool, restart: int = 60) -> float:
+def memory_estimate(N, diagonal_only: bool, restart: int = 60, q_max=None) -> float:
     """Rough peak bytes of the engine: the rate route (``diagonal_only``) or the
-    block route with GMRES restart ``restart``."""
-    return rates_memory(N) if diagonal_only else blocks_memory(N, restart)
+    block route with GMRES restart ``restart`` on the blocks q <= ``q_max``
+    (default every q)."""
+    return rates_memory(N) if diagonal_only else blocks_memory(N, restart, q_max=q_max)
 
 
 def steady_state(model, method="auto", options=None, progress_bar=None):
@@ -74,8 +75,10 @@ def steady_state(model, method="auto", options=None, progress_bar=None):
         Route options (each route lists its own; unknown keys raise ``KeyError``
         naming the valid ones), e.g. ``tol`` (acceptance bound of the checks),
         ``force_memory`` (try even if the memory estimate does not fit),
-        ``x0`` (initial guess for "blocks"), ``truncate`` ("rates": solve
-        large grids only where the stationary weights matter, default True),
+        ``x0`` (initial guess for "blocks"), ``truncate`` (default True;
+        "rates": solve large grids only where the stationary weights matter;
+        "blocks": solve only the coherences of order q <= q_max, q_max grown
+        until the blocks left out weigh < 1e-20 of the largest element),
         ``steadystate`` (keywords for :func:`qutip.steadystate` in the
         piqs/exact routes).
     progress_bar : None, bool or str, optional

@@ -31,7 +31,7 @@ class HermitianIndex:
     def __init__(self, layout):
         qs = layout.qs
         if qs[0] != -qs[-1] or len(qs) != 2 * qs[-1] + 1:
-            raise ValueError("the Hermitian reduction needs every q from -N to N")
+            raise ValueError("the Hermitian reduction needs every q from -Q to Q")
         n_q = np.diff(layout.q_starts)                       # per position in qs
         zero = int(np.flatnonzero(qs == 0)[0])
         width = np.where(qs[zero:] == 0, 1, 2) * n_q[zero:]  # y entries of q = 0..N
@@ -74,6 +74,9 @@ class HermitianReduction(HermitianIndex):
 
     def __init__(self, layout, model, on_block=None):
         super().__init__(layout)
+        # a layout without the top q blocks: the equations of a state that
+        # vanishes there (couplings to those blocks left out)
+        self.truncated = int(layout.qs[-1]) < layout.N
         self.R = self.realified(model, on_block)
         self._pin = None
 
@@ -88,7 +91,7 @@ class HermitianReduction(HermitianIndex):
         for q in range(0, int(layout.qs[-1]) + 1):
             # the rows of block q (all columns), then its realified rows
             sl = layout.q_slice(q)
-            rows = assemble(model, layout, rows=sl)
+            rows = assemble(model, layout, rows=sl, drop_outside=self.truncated)
             if on_block is not None:
                 on_block(q, rows[:, sl])
             parts.append(self._realify(rows, q))
@@ -136,11 +139,11 @@ class HermitianReduction(HermitianIndex):
         n = int(self.block_sizes[0])
         return self.R[:n][:, :n]
 
-    def residual(self, x):
+    def residual(self, y):
         """||L x|| / (||L|| ||x||) over the rows q >= 0 (the others are their
         conjugates), measured on R y, y the real unknowns of the Hermitian x."""
         self._unpin()
-        return relative_residual(self.R, self.from_full(x))
+        return relative_residual(self.R, y)
 
     def pinned(self, k):
         """R with row k replaced by e_k^T, in place (saves a copy of R).

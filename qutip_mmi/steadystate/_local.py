@@ -137,10 +137,11 @@ class OutOfLayout(Exception):
     """A kept row is fed by an element whose q the layout does not keep."""
 
 
-def jump_entries(model, layout, out, W=None):
+def jump_entries(model, layout, out, W=None, drop_outside=False):
     """(rows, cols, vals) of the local part for the rows ``out`` of ``layout``:
     the jump terms sum W_st Phi_st and the diagonal (constant + Jz) part of
-    -{sum_i A_i^dag A_i, rho}/2. Raises :class:`OutOfLayout`."""
+    -{sum_i A_i^dag A_i, rho}/2. Raises :class:`OutOfLayout` where a source
+    element is outside the layout, unless ``drop_outside`` (then left out)."""
     N = model.N
     W = channel_matrix(model) if W is None else W
     j, m, mp = layout.j[out], layout.m[out], layout.mp[out]
@@ -165,8 +166,12 @@ def jump_entries(model, layout, out, W=None):
             if not ok.any():
                 continue
             src = layout.index(J[ok], m[ok] - _SHIFT[s], mp[ok] - _SHIFT[t])
-            if np.any(src < 0):
-                raise OutOfLayout()
+            inside = src >= 0
+            if not inside.all():
+                if not drop_outside:
+                    raise OutOfLayout()
+                ok[ok] = inside
+                src = src[inside]
             rows.append(tgt[ok])
             cols.append(src)
             vals.append(coef[ok])

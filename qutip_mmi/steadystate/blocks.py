@@ -11,9 +11,14 @@ populations, Re and Im of each q > 0 block: ``HermitianReduction``), one q
 block of rows at a time (assembled, realified and, when due, factorized before
 the next). We solve them by restarted GMRES (:mod:`.._gmres`, preconditioned
 from the right, so it stops on the true residual) with a block Gauss-Seidel
-sweep over q = 0..N that uses sparse LU factors of the diagonal blocks, those
-of q >= N/8 in single precision (from N = 128 on). Where memory is short the Krylov basis is
-stored in single precision too; the residual stays a double-precision one.
+sweep over q (:mod:`._block_gs`) that uses sparse LU factors of the diagonal
+blocks, those of q >= N/8 in single precision (from N = 128 on). Where memory
+is short the Krylov basis is stored in single precision too; the residual stays
+a double-precision one.
+
+Coherences of high order q carry weights that fall off by many decades, so only
+the blocks q <= q_max are solved, q_max growing until the top blocks are
+negligible (``BlockSolver``).
 
 Normalization by pinning one population (:mod:`._pinning`), chosen where the
 population is large (a second pass re-pins if the first guess had little weight).
@@ -26,25 +31,34 @@ import time
 import warnings
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spl
 
 from ..state import PIState
 from .._gmres import gmres
 from .._validation import check_option_keys
 from .._resources import available_memory, check_memory, limit_blas_threads, \
     make_progress_bar
-from ._common import ENGINE_TOL, ConvergenceWarning, SteadyStateError, check_unique, finalize, \
-    factor_dtype
+from ._block_gs import GaussSeidel, factor_block
+from ._common import ENGINE_TOL, ConvergenceWarning, SteadyStateError, check_unique, finalize
 from ._hermitian import HermitianReduction
-from ._pinning import guess_weights, pin_candidates, pin_system, pinned_solve
+from ._pinning import guess_weights, pin_candidates, pinned_solve
 from .liouvillian import QLayout, assemble, state_from_vector, vector_from_state
 
-__all__ = ["solve_blocks", "BlockSolver", "blocks_memory", "OPTIONS"]
+__all__ = ["solve_blocks", "BlockSolver", "blocks_memory", "first_cut", "OPTIONS"]
 
 #: Valid option keys of the block route (see :class:`BlockSolver`).
-OPTIONS = ("tol", "x0", "restart", "maxiter", "gmres_tol", "refactor_iterations", "direct_max", "progress_bar", "force_memory",
-           "blas_threads", "factor_precision", "krylov_precision")
+OPTIONS = ("tol", "x0", "truncate", "restart", "maxiter", "gmres_tol", "refactor_iterations",
+           "direct_max", "progress_bar", "force_memory", "blas_threads", "factor_precision",
+           "krylov_precision")
+
+#: A truncated solve is accepted when its top two q blocks weigh at most
+#: 10^-TAIL_DECADES of its largest element: far below what double precision
+#: resolves (the GMRES aim below), and the weights fall by 2-4 decades per q
+#: there, so the margin costs a few blocks.
+TAIL_DECADES = 20.0
+
+#: The furthest in q that any term reaches: Hamiltonian monomials of degree
+#: <= 4, jumps (L rho L^dag) and local channels 2.
+Q_REACH = 4
 
 #: GMRES iterates each cycle to this estimated relative residual, far below the
 #: acceptance bound: the steady state's I_M moves by ~1e-11 relative between
@@ -58,7 +72,8 @@ MIXED_MIN_N = 128
 
 
 def blocks_memory(N, restart: int = 60, factor_precision: str = "mixed",
-                  krylov_vectors=None, krylov_precision: str = "double") -> float:
+                  krylov_vectors=None, krylov_precision: str = "double",
+                  q_max=None) -> float:
     """Rough peak bytes of the block engine: LU factors + operator + Krylov basis.
 
     Calibrated on this package's runs (benchmarks/RESULTS.md): 0.72 and 5.38 GiB
@@ -70,38 +85,61 @@ def blocks_memory(N, restart: int = 60, factor_precision: str = "mixed",
     solve typically touches (at most 41: 20-45 iterations at these sizes; the
     memory of an untouched vector is never committed); ``krylov_vectors``
     overrides that count (``restart + 1`` bounds it); a single-precision basis
-    takes 4 bytes per entry.
+    takes 4 bytes per entry. ``q_max``: only the blocks q <= q_max (default all).
     """
-    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0     # real unknowns of the q >= 0 system
+    q_max = N if q_max is None else int(q_max)
+    # real unknowns of the q >= 0 system: (N+1)(N+2)(N+3)/6 for every q
+    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0 - 2.0 * _elements_above(N, q_max)
     fill = 0.06 * N ** 3 * max(np.log2(N), 1.0) ** 2
-    # the share of the entries in single-precision blocks (fill ~ block size^2 log)
+    # the shares of the entries in the blocks kept and in the single-precision
+    # ones (fill ~ block size^2 log)
     sizes = (N + 1.0 - np.arange(N + 1)) ** 2
-    weight = sizes * np.log2(sizes + 2.0)
-    single = weight[_single_from(N, {"factor_precision": factor_precision}):].sum() / weight.sum()
-    factors = fill * (20.0 * (1.0 - single) + 12.0 * single)
+    weight = sizes * np.log2(sizes + 2.0) / (sizes * np.log2(sizes + 2.0)).sum()
+    first = _single_from(N, {"factor_precision": factor_precision})
+    single = weight[first:q_max + 1].sum()
+    factors = fill * (20.0 * (weight[:q_max + 1].sum() - single) + 12.0 * single)
     if krylov_vectors is None:
         krylov_vectors = min(restart, 40) + 1
     krylov = (4.0 if krylov_precision == "single" else 8.0) * n_all * krylov_vectors
     return factors + 306.0 * n_all + krylov + 1.9e8
 
 
+def _elements_above(N, q_max):
+    """Elements rho_{J,m,m'} with q = m - m' > q_max (as many as with q < -q_max)."""
+    dims = 2 * (N / 2.0 - np.arange(N // 2 + 1)) + 1          # 2J + 1 of every J
+    k = np.maximum(dims - q_max - 1, 0)          # per J: q_max < q < 2J + 1
+    return float((k * (k + 1) / 2).sum())
+
+
 class BlockSolver:
     """Reusable GMRES + block Gauss-Seidel solver for a sequence of models.
+
+    The steady state's coherences of order q fall off steeply with q (at
+    N = 240, LMG h = 0.5, Gamma = 2: 1e-20 of the largest element by q ~ 46 of
+    240), so by default only the blocks q <= q_max are solved, with the state
+    set to zero above: q_max grows until the top two blocks of the solution
+    weigh at most 10^-TAIL_DECADES of its largest element (the whole space if
+    need be), and the reported residual includes the equations of the blocks
+    left out.
 
     The LU factors of the q-blocks of one model precondition the next one too
     (a preconditioner only has to be close). They are kept while that pays: the
     next model refactorizes when the iterations the stale factors cost beyond
     those of the last fresh factorization took longer than a factorization
     (measured), or when GMRES needed more than ``refactor_iterations``, or N
-    changes. The last solution is the next initial guess, and the pinned
-    element follows its largest population (only the q = 0 factor is redone).
+    changes. The last solution (or the line through the last two) is the next
+    initial guess, its q_max the next one's, and the pinned element follows its
+    largest population (only the q = 0 factor is redone).
 
     Options
     -------
     tol : float
         Acceptance bound of residual, trace, Hermiticity, negativity (1e-10).
     x0 : PIState or array
-        Initial guess (default: the previous solution).
+        Initial guess (default: the previous solution); an array lists the
+        elements of every q (``QLayout(N, range(-N, N + 1))``).
+    truncate : bool
+        Solve only the blocks of q <= q_max, as above (True), or every q.
     restart, maxiter : GMRES Krylov vectors per cycle and cycles (restart 60;
         30 or 20 where a longer basis would not fit in the available memory).
     krylov_precision : {"double", "single"}
@@ -131,149 +169,194 @@ class BlockSolver:
 
     def __init__(self, options=None):
         self.options = check_option_keys(options, OPTIONS, "BlockSolver")
-        self._N = None
-        self._factors = None
-        self._x = None
-        self._x_before = None  # the solution before self._x (for extrapolation)
-        self._k0 = None
-        self._cost = {}  # measured: factor seconds, seconds per iteration, fresh its
+        self._reset(None)
+
+    def _reset(self, N):
+        self._N = N
+        self._factors = None   # q -> (SuperLU, dtype); None: refactorize all
+        self._y = None         # the last solution, reduced real unknowns
+        self._y_before = None  # the one before (for extrapolation)
+        self._pin = None       # where the q = 0 factor is pinned (q = 0 position)
+        self._q_max = None     # the last accepted q_max
+        self._cost = {}        # measured: factor seconds, seconds per iteration, fresh its
         self._single_from = None  # first q of the single-precision factors
+        self._factorizations = 0  # count of _refactorize calls
+        self._converged = False   # whether the last GMRES (or direct) solve did
 
     # ----------------------------------------------------------------
     def solve(self, model, options=None) -> PIState:
         opts = {**self.options, **check_option_keys(options, OPTIONS, "BlockSolver.solve")}
         check_unique(model)
         N = model.N
-        precision = opts.get("factor_precision", "mixed")
-        if "restart" not in opts or "krylov_precision" not in opts:
-            # A single-precision Krylov basis, then a shorter restart, where the
-            # whole basis would not fit (with a margin: a solve may use every vector).
-            for restart, krylov in ((60, "double"), (60, "single"), (30, "single"),
-                                    (20, "single")):
-                restart = opts.get("restart", restart)
-                krylov = opts.get("krylov_precision", krylov)
-                whole = blocks_memory(N, restart, precision, restart + 1, krylov)
-                if whole <= 0.9 * available_memory():
-                    break
-            opts["restart"], opts["krylov_precision"] = restart, krylov
-        if opts["krylov_precision"] not in ("double", "single"):
-            raise ValueError("krylov_precision must be 'double' or 'single', "
-                             f"not {opts['krylov_precision']!r}")
-        check_memory(blocks_memory(N, opts["restart"], precision,
-                                   krylov_precision=opts["krylov_precision"]),
-                     f"the block engine at N={N}", opts.get("force_memory", False))
-        t0 = time.perf_counter()
-        layout = QLayout(N, range(-N, N + 1))
-        if self._N != N:
-            self._N, self._factors, self._x, self._k0 = N, None, None, None
-            self._x_before = None
-        x0 = opts.get("x0", self._x)
-        if isinstance(x0, PIState):
-            x0 = vector_from_state(layout, x0)
-        k0 = None if x0 is None else self._largest_population(layout, x0)
-        tol = opts.get("tol", ENGINE_TOL)
-        factored = self._factors is None
+        truncate = opts.get("truncate", True)
+        if not isinstance(truncate, (bool, np.bool_)):
+            raise ValueError(f"options['truncate'] must be True or False, got {truncate!r}")
         single_from = _single_from(N, opts)
-        if factored:
-            self._single_from = single_from
+        if self._N != N:
+            self._reset(N)
+        q_max = min(N, self._q_max or first_cut(N)) if truncate else N
+        tol = opts.get("tol", ENGINE_TOL)
+        t0 = time.perf_counter()
+        start = opts.get("x0")
+        if start is not None and not isinstance(start, PIState):
+            start = state_from_vector(N, QLayout(N, range(-N, N + 1)), np.asarray(start))
+        pin = self._pin_of(N, start)
+        fresh = self._factors is None  # every factor made for this model
+        if fresh:
+            self._factors, self._single_from = {}, single_from
+        factorizations, t_factor, its = self._factorizations, 0.0, 0
         with limit_blas_threads(opts.get("blas_threads", 1)):
-            # The rows q >= 0 are assembled, realified and (when new factors are
-            # due) factorized one q block at a time: the complex L is never whole.
-            t_factor = [0.0]
-            fresh = {}
-
-            def factor(q, block):
-                nonlocal k0
-                if q == 0 and k0 is None:
-                    k0 = self._pin_from_zero_block(layout, block.real)
-                if factored or (q == 0 and k0 != self._k0):
-                    t = time.perf_counter()
-                    fresh[q] = _factor_block(block, q, k0 - layout.q_slice(0).start,
-                                             single=q >= single_from)
-                    t_factor[0] += time.perf_counter() - t
-
-            red = HermitianReduction(layout, model, factor)
-            if "x0" not in opts and self._x_before is not None:
-                x0 = self._extrapolated(red, x0)
-            if factored:
-                self._factors = fresh
-                self._cost["factor"] = t_factor[0]
-            else:
-                self._factors.update(fresh)
-            x, its, refactored = self._gmres(model, red, k0, x0, opts, factored)
-            factored = factored or refactored
-            best = self._largest_population(layout, x)
-            if abs(x[k0]) < 1e-3 * abs(x[best]):
-                k0 = best
-                self._factors[0] = _factor_block(red.zero_block(), 0,
-                                                 k0 - layout.q_slice(0).start)
-                x, its2, _ = self._gmres(model, red, k0, x, opts, factored)
-                its += its2
+            while True:  # q_max grows until the blocks left out are negligible
+                restart, krylov = self._krylov_settings(N, q_max, opts)
+                layout = QLayout(N, range(-q_max, q_max + 1))
+                y, n, red, pin, t = self._solve_on(model, layout, start, pin, fresh,
+                                                   {**opts, "restart": restart,
+                                                    "krylov_precision": krylov})
+                its, t_factor = its + n, t_factor + t
+                if q_max == N or _tail(red, y) <= 10.0 ** -TAIL_DECADES:
+                    break
+                # a failed solve says nothing of the tail: then every q
+                q_max = _grown_cut(red, y, N) if self._converged else N
+        refactorized = self._factorizations > factorizations
+        if fresh and not refactorized:
+            self._cost["factor"] = t_factor
+        refactorized = fresh or refactorized
         # Stale factors are kept for the next model while the iterations they
         # cost beyond those of fresh ones take less time than a factorization.
         cost = self._cost
-        extra = (its - cost.get("fresh", its)) * cost.get("iteration", 0.0)
-        if its > opts.get("refactor_iterations", 80) or extra > cost.get("factor", 0.0):
+        extra = (n - cost.get("fresh", n)) * cost.get("iteration", 0.0)
+        if n > opts.get("refactor_iterations", 80) or extra > cost.get("factor", 0.0):
             self._factors = None  # the next solve refactorizes
+        else:  # the next model starts at the q_max this one needs (margin included)
+            for q in [q for q in self._factors if q > _needed_cut(red, y)]:
+                del self._factors[q]
         seconds = time.perf_counter() - t0
-        diag = layout.m == layout.mp
-        x = x / x[diag].sum()
-        residual = red.residual(x)  # = that of all rows (conjugates)
-        self._x_before, self._x, self._k0 = self._x, x, k0
-        state = state_from_vector(N, layout, x)
+        y = y / y[:red.block_sizes[0]].sum()
+        residual = _full_residual(model, red, y)
+        self._y_before, self._y = self._y, y
+        self._q_max = _needed_cut(red, y) if truncate else N
+        state = state_from_vector(N, layout, red.to_full(y))
         return finalize(state, "blocks", residual, seconds, tol, iterations=its,
-                        unknowns=layout.size, refactorized=factored,
-                        restart=opts["restart"], krylov_precision=opts["krylov_precision"])
+                        unknowns=layout.size, q_max=int(layout.qs[-1]),
+                        refactorized=refactorized, restart=restart,
+                        krylov_precision=krylov)
 
     # ----------------------------------------------------------------
-    def _extrapolated(self, red, x0):
-        """The better start of the last solution and the line through the last
-        two (a sweep's next point, on an even grid), judged by the residual."""
-        line = 2.0 * self._x - self._x_before
-        return line if red.residual(line) < red.residual(x0) else x0
+    @staticmethod
+    def _krylov_settings(N, q_max, opts):
+        """(restart, basis precision): the user's, else a single-precision basis,
+        then a shorter restart, where the whole basis would not fit (with a
+        margin: a solve may use every vector). Refuses what will not fit."""
+        precision = opts.get("factor_precision", "mixed")
+        for restart, krylov in ((60, "double"), (60, "single"), (30, "single"),
+                                (20, "single")):
+            restart = opts.get("restart", restart)
+            krylov = opts.get("krylov_precision", krylov)
+            whole = blocks_memory(N, restart, precision, restart + 1, krylov, q_max)
+            if whole <= 0.9 * available_memory():
+                break
+        if krylov not in ("double", "single"):
+            raise ValueError(f"krylov_precision must be 'double' or 'single', not {krylov!r}")
+        check_memory(blocks_memory(N, restart, precision, krylov_precision=krylov,
+                                   q_max=q_max),
+                     f"the block engine at N={N} (q <= {q_max})",
+                     opts.get("force_memory", False))
+        return restart, krylov
+
+    def _pin_of(self, N, start):
+        """Where to pin: the largest population of the initial guess (None: found
+        from the q = 0 block during assembly)."""
+        if start is not None:
+            p = vector_from_state(QLayout(N, [0]), start).real
+        elif self._y is not None:
+            p = self._y[:QLayout(N, [0]).size]
+        else:
+            return None
+        return int(np.argmax(np.abs(p)))
+
+    def _start(self, red, start):
+        """The initial guess in the reduced unknowns of ``red`` (or None)."""
+        if start is not None:
+            return red.from_full(vector_from_state(red.layout, start))
+        if self._y is None:
+            return None
+        y0 = _fitted(self._y, red.size)
+        if self._y_before is None:
+            return y0
+        # the line through the last two (a sweep's next point, on an even grid)
+        line = 2.0 * y0 - _fitted(self._y_before, red.size)
+        return self._extrapolated(red, y0, line)
 
     @staticmethod
-    def _largest_population(layout, x):
-        diag = np.flatnonzero(layout.m == layout.mp)
-        return int(diag[np.argmax(np.abs(x[diag]))])
+    def _extrapolated(red, y0, line):
+        """The better start of the last solution and the line through the last two."""
+        return line if red.residual(line) < red.residual(y0) else y0
 
     @staticmethod
-    def _pin_from_zero_block(layout, W):
+    def _pin_from_zero_block(W):
         """Pin where the q = 0 block alone (the dynamics without the
         q-changing terms) is largest: it locates the populated region."""
         try:
             x, _, _ = pinned_solve(W, pin_candidates(W))
         except SteadyStateError:  # the q = 0 part alone is degenerate: use the guess
             x = guess_weights(W)
-        return int(layout.q_slice(0).start + np.argmax(np.abs(x)))
+        return int(np.argmax(np.abs(x)))
 
-    def _refactorize(self, model, red, k0, single_from):
+    def _solve_on(self, model, layout, start, pin, fresh, opts):
+        """Assemble on ``layout`` (factorizing the blocks that have no factors
+        yet) and solve; ``fresh``: every factor is this model's. Returns
+        (y, iterations, reduction, pin, factor seconds)."""
+        t_factor = [0.0]
+
+        def factor(q, block):
+            nonlocal pin
+            if q == 0 and pin is None:
+                pin = self._pin_from_zero_block(block.real)
+            if q not in self._factors or (q == 0 and pin != self._pin):
+                t = time.perf_counter()
+                self._factors[q] = factor_block(block, q, pin, q >= self._single_from)
+                t_factor[0] += time.perf_counter() - t
+
+        red = HermitianReduction(layout, model, factor)
+        self._pin = pin
+        y, its = self._gmres(model, red, self._start(red, start), opts, fresh)
+        best = int(np.argmax(np.abs(y[:red.block_sizes[0]])))
+        if abs(y[pin]) < 1e-3 * abs(y[best]):
+            # re-pin where the weight is (a poor first guess of the populated region)
+            self._pin = pin = best
+            self._factors[0] = factor_block(red.zero_block(), 0, pin)
+            y, its2 = self._gmres(model, red, y, opts)
+            its += its2
+        return y, its, red, pin, t_factor[0]
+
+    def _refactorize(self, model, red, single_from):
         """Fresh factors of every q block (the blocks assembled again)."""
         t = time.perf_counter()
         layout = red.layout
         self._factors = {}
-        for q in range(0, layout.N + 1):
+        self._factorizations += 1
+        for q in range(0, int(layout.qs[-1]) + 1):
             sl = layout.q_slice(q)
-            block = assemble(model, layout, rows=sl)[:, sl]
-            self._factors[q] = _factor_block(block, q, k0 - layout.q_slice(0).start,
-                                             single=q >= single_from)
+            block = assemble(model, layout, rows=sl, drop_outside=red.truncated)[:, sl]
+            self._factors[q] = factor_block(block, q, self._pin, q >= single_from)
         self._single_from = single_from
         self._cost["factor"] = time.perf_counter() - t
 
-    def _gmres(self, model, red, k0, x0, opts, factored=False):
+    def _gmres(self, model, red, y0, opts, fresh=False):
         """GMRES on the pinned reduced system with the current factors.
 
-        Returns (x, iterations, whether the factors were redone here)."""
+        Returns (y, iterations); the factors are redone (and the solve repeated)
+        if GMRES did not converge with them."""
         layout = red.layout
         t_start = time.perf_counter()
-        k0r = int(red.re[k0])
-        A = red.pinned(k0r)
+        k0 = self._pin
+        A = red.pinned(k0)
         b = np.zeros(red.size)
-        b[k0r] = 1.0
-        precond = _GaussSeidel(red, A, self._factors)
-        if x0 is not None:
-            x0 = red.from_full(x0 / x0[k0]) if abs(x0[k0]) > 0 else None
-        restart = opts.get("restart", 60)
+        b[k0] = 1.0
+        precond = GaussSeidel(red, A, self._factors)
+        if y0 is not None:
+            y0 = y0 / y0[k0] if abs(y0[k0]) > 0 else None
+        restart = opts["restart"]
         bar = make_progress_bar(opts.get("progress_bar"), restart * opts.get("maxiter", 10))
         # (the bar's length is an upper bound: it finishes early on convergence)
         iterations = itertools.count(1)
@@ -288,45 +371,135 @@ class BlockSolver:
         # Where a direct LU is affordable, give GMRES a short budget: when the
         # preconditioner works it converges in 20-60 iterations.
         small = layout.size <= opts.get("direct_max", 120_000)
-        y, info = gmres(A, b, precond.apply, x0, tol=target, aim=AIM, restart=restart,
+        top = int(layout.qs[-1])
+        y, info = gmres(A, b, precond.apply, y0, tol=target, aim=AIM, restart=restart,
                         maxiter=opts.get("maxiter", 2 if small else 10), callback=cb,
-                        single_basis=opts.get("krylov_precision") == "single",
-                        refine=opts.get("krylov_precision") == "single"
-                        or self._single_from <= layout.N)
+                        single_basis=opts["krylov_precision"] == "single",
+                        refine=opts["krylov_precision"] == "single"
+                        or self._single_from <= top)
         res, its = info.residual, info.iterations
+        self._converged = res <= target
         bar.finished()
-        x = red.to_full(y)
         if res > target:
             # The preconditioner from an older model, or with single-precision
             # factors, was too far off: refactorize (in double where that fits)
             # and retry once.
             single_from = self._single_from
             double = blocks_memory(layout.N, restart, "double",
-                                   krylov_precision=opts["krylov_precision"])
-            if single_from <= layout.N and double <= 0.9 * available_memory():
+                                   krylov_precision=opts["krylov_precision"], q_max=top)
+            if single_from <= top and double <= 0.9 * available_memory():
                 single_from = layout.N + 1
-            if not factored or single_from != self._single_from:
-                self._refactorize(model, red, k0, single_from)
-                x, its2, _ = self._gmres(model, red, k0, x, opts, factored=True)
-                return x, its + its2, True
+            if not fresh or single_from != self._single_from:
+                self._refactorize(model, red, single_from)
+                y, its2 = self._gmres(model, red, y, opts, fresh=True)
+                return y, its + its2
         if res > target and small:
             # The block Gauss-Seidel preconditioner is weak when the q-changing
             # terms dominate a small dissipative gap (e.g. the boundary time
             # crystal with weak local noise); a direct LU is affordable here.
             warnings.warn(f"GMRES stopped after {its} iterations with relative "
                           f"residual {res:.2e}; solving directly", ConvergenceWarning,
-                          stacklevel=3)
-            order = np.argsort(-np.abs(x) * (layout.m == layout.mp))
-            xd, _, _ = pinned_solve(assemble(model, layout), [k0] + list(order[:5]))
-            return xd, its, False
+                          stacklevel=4)
+            zero = layout.q_slice(0).start
+            order = zero + np.argsort(-np.abs(y[:red.block_sizes[0]]))
+            L = assemble(model, layout, drop_outside=red.truncated)
+            xd, _, _ = pinned_solve(L, [zero + k0] + list(order[:5]))
+            self._converged = True
+            return red.from_full(xd), its
         if res > target:
             warnings.warn(f"GMRES stopped after {its} iterations with relative "
-                          f"residual {res:.2e}", ConvergenceWarning, stacklevel=3)
+                          f"residual {res:.2e}", ConvergenceWarning, stacklevel=4)
         cost = self._cost
         cost["iteration"] = (time.perf_counter() - t_start) / max(its, 1)
-        if factored:
+        if fresh:
             cost["fresh"] = its
-        return x, its, False
+        return y, its
+
+
+def first_cut(N) -> int:
+    """The first q_max tried without an earlier solve (the whole space for
+    small N): the 1e-20 point was at q ~ 28-39 for N = 120 and ~46 at N = 240
+    over the LMG's phases; broader steady states grow it."""
+    return min(N, int(4.0 * np.sqrt(N)) + 8)
+
+
+def _fitted(y, size):
+    """y cut or padded with zeros to ``size`` (the reduced unknowns of a smaller
+    q_max are a prefix of those of a larger one)."""
+    if y.size >= size:
+        return y[:size].copy()
+    return np.concatenate([y, np.zeros(size - y.size)])
+
+
+def _block_weights(red, y):
+    """log10 of each q block's largest |y| relative to the largest |y|."""
+    peak = np.abs(y).max()
+    w = np.array([np.abs(y[a:b]).max() for a, b in
+                  zip(red.block_starts[:-1], red.block_starts[1:])]) / peak
+    return np.log10(np.maximum(w, 1e-300))
+
+
+def _tail(red, y):
+    """Weight of the top two q blocks relative to the largest element (the terms
+    reach q + 2 from q: both feed the blocks left out)."""
+    return 10.0 ** _block_weights(red, y)[-2:].max()
+
+
+def _grown_cut(red, y, N):
+    """A larger q_max for a solution whose top blocks still weigh too much: where
+    the straight line through log10 of the block weights of its upper half
+    crosses -TAIL_DECADES, at least 1.25 and at most 2 times the current q_max.
+    (The top two blocks, pulled down by the cut, are left out of the fit; the
+    weight of q is the largest from q on, so that blocks zero by a symmetry,
+    e.g. every odd q, do not bend the line.)"""
+    Q = len(red.block_sizes) - 1
+    w = _block_weights(red, y)
+    above = np.maximum.accumulate(w[::-1])[::-1]  # largest weight from q on
+    q = np.arange(Q // 2, Q - 1)
+    target = 2 * Q
+    if q.size >= 3:
+        slope, offset = np.polyfit(q, above[q], 1)
+        if slope < 0:
+            target = (-TAIL_DECADES - offset) / slope + 2
+    return int(min(N, max(np.ceil(1.25 * Q), min(np.ceil(target), 2 * Q))))
+
+
+def _needed_cut(red, y):
+    """The smallest q_max whose top two blocks weigh at most
+    10^-(TAIL_DECADES + 4) (a margin for the next model of a sweep), or the
+    current one."""
+    w = _block_weights(red, y)
+    Q = w.size - 1
+    if Q == red.layout.N:
+        return Q
+    above = np.maximum.accumulate(w[::-1])[::-1]   # largest weight from q on
+    small = np.flatnonzero(above <= -(TAIL_DECADES + 4))
+    return int(max(small[0] + 1, 2)) if small.size else Q
+
+
+def _full_residual(model, red, y):
+    """||L x||_inf / (||L||_inf ||x||_inf) on every q for x zero above q_max.
+
+    The rows of q <= q_max come from R; those of the blocks q_max < q <=
+    q_max + Q_REACH (the only ones x reaches) are assembled here. The norm of
+    L is taken over these rows (a lower bound: the residual is an upper bound).
+    """
+    layout = red.layout
+    Q, N = int(layout.qs[-1]), layout.N
+    if Q == N:
+        return red.residual(y)
+    red._unpin()
+    Ry = np.abs(red.R @ y).max()
+    norm = np.abs(red.R).sum(axis=1).max()
+    top = min(N, Q + Q_REACH)
+    ext = QLayout(N, range(-top, top + 1))
+    rows = slice(ext.q_slice(Q + 1).start, ext.q_slice(top).stop)
+    L = assemble(model, ext, rows=rows, drop_outside=True)
+    x = np.zeros(ext.size, complex)
+    x[ext.q_slice(-Q).start:ext.q_slice(Q).stop] = red.to_full(y)
+    Lx = np.abs(L @ x).max()
+    norm = max(norm, np.abs(L).sum(axis=1).max())
+    return float(max(Ry, Lx) / (norm * np.abs(y).max()))
 
 
 def _single_from(N, opts):
@@ -343,80 +516,6 @@ def _single_from(N, opts):
     if precision == "double" or N < MIXED_MIN_N:
         return N + 1
     return max(8, -(-N // 8))
-
-
-def _factor_block(block, q, k0, single=False):
-    """SuperLU factors of the diagonal block of q (q = 0: pinned at k0, real).
-
-    ``single``: factorize in complex64 (a preconditioner's precision).
-    """
-    if single and q > 0:
-        block = block.astype(np.complex64)
-    if q == 0:
-        block = pin_system(block, k0)
-        if np.abs(block.data.imag).max(initial=0) == 0:
-            block = block.real
-    try:
-        return spl.splu(block.tocsc(), permc_spec="MMD_AT_PLUS_A")
-    except RuntimeError:
-        # A singular diagonal block (its own dynamics has several stationary
-        # states): a slightly shifted factor is still a good preconditioner.
-        shift = 1e-8 * max(abs(block).sum(axis=1).max(), 1.0)
-        block = block - shift * sp.identity(block.shape[0], format="csr")
-        return spl.splu(block.tocsc(), permc_spec="MMD_AT_PLUS_A")
-
-
-class _GaussSeidel:
-    """Forward block Gauss-Seidel over q = 0..N on the reduced real system.
-
-    The diagonal blocks are solved with the exact LU factors of the complex q
-    blocks (q = 0 real, with the pin); the coupling to already-updated lower q
-    blocks is one sparse product per block, its rows sliced once here.
-    """
-
-    def __init__(self, red, A, factors):
-        self.red = red
-        self.factors = factors
-        starts = red.block_starts
-        nblocks = len(red.block_sizes)
-        block_of = np.repeat(np.arange(nblocks, dtype=np.int32), np.diff(starts))
-        # the strictly lower block part of A, straight from its CSR arrays (a COO
-        # copy of A costs more memory than A itself at large N)
-        low = block_of[A.indices] < np.repeat(block_of, np.diff(A.indptr))
-        index_type = np.int32 if A.nnz < 2 ** 31 - 1 else np.int64
-        indptr = np.concatenate([np.zeros(1, index_type),
-                                 np.cumsum(low, dtype=index_type)])[A.indptr]
-        data, indices = A.data[low], A.indices[low]
-        del low
-        self.blocks = []
-        for q in range(nblocks):
-            a, b = int(starts[q]), int(starts[q + 1])
-            lo, hi = indptr[a], indptr[b]
-            part = None
-            if hi > lo:  # rows a:b of the lower part (views of its arrays)
-                part = sp.csr_matrix((data[lo:hi], indices[lo:hi], indptr[a:b + 1] - lo),
-                                     shape=(b - a, A.shape[1]))
-            self.blocks.append((q, slice(a, b), part))
-        self.dtypes = {q: factor_dtype(lu) for q, lu in factors.items()}
-
-    def apply(self, r):
-        r = np.asarray(r, dtype=float).ravel()
-        y = np.empty_like(r)
-        for q, sl, low in self.blocks:
-            rhs = r[sl] if low is None else r[sl] - low @ y
-            lu, dtype = self.factors[q], self.dtypes[q]
-            if q == 0:
-                y[sl] = lu.solve(rhs.astype(dtype, copy=False)).real
-            else:
-                n = self.red.block_sizes[q]
-                if dtype.kind == "c":
-                    z = lu.solve((rhs[:n] + 1j * rhs[n:]).astype(dtype, copy=False))
-                    y[sl.start:sl.start + n] = z.real
-                    y[sl.start + n:sl.stop] = z.imag
-                else:  # a real block (real model): Re and Im separately
-                    y[sl.start:sl.start + n] = lu.solve(rhs[:n].astype(dtype, copy=False))
-                    y[sl.start + n:sl.stop] = lu.solve(rhs[n:].astype(dtype, copy=False))
-        return y
 
 
 def solve_blocks(model, options=None) -> PIState:

@@ -202,10 +202,11 @@ def _superop_terms(model, populations_only=False):
     return terms
 
 
-def _collective_entries(model, layout, out):
+def _collective_entries(model, layout, out, drop_outside=False):
     """(A rho B)[m, m'] = sum A[m, m-k1] rho[m-k1, m'+k2] B[m'+k2, m'], vectorized.
 
-    Rows are the elements ``out`` (a slice of the layout)."""
+    Rows are the elements ``out`` (a slice of the layout); entries fed by
+    elements outside the layout raise, or are left out if ``drop_outside``."""
     rows, cols, vals = [], [], []
     j, m, mp = layout.j[out], layout.m[out], layout.mp[out]
     src = layout.positions(out)
@@ -221,8 +222,12 @@ def _collective_entries(model, layout, out):
                 if not ok.any():
                     continue
                 tgt = layout.index(j[ok], m[ok] - k1, mp[ok] + k2)
-                if np.any(tgt < 0):
-                    raise _QOutOfRange()
+                inside = tgt >= 0
+                if not inside.all():
+                    if not drop_outside:
+                        raise _QOutOfRange()
+                    ok[ok] = inside
+                    tgt = tgt[inside]
                 rows.append(src[ok])
                 cols.append(tgt)
                 vals.append(val[ok])
@@ -233,7 +238,7 @@ class _QOutOfRange(Exception):
     pass
 
 
-def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
+def assemble(model, layout=None, rows=None, drop_outside=False) -> sp.csr_matrix:
     """The reduced Liouvillian of ``model`` on ``layout`` (CSR).
 
     The dtype is float64 when every element is real (e.g. the rate equations),
@@ -245,7 +250,9 @@ def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
     kept element.
 
     Raises ``ValueError`` if the layout omits q values that the model couples to
-    (e.g. a diagonal-only layout for a model without U(1) symmetry).
+    (e.g. a diagonal-only layout for a model without U(1) symmetry), unless
+    ``drop_outside``: then the couplings to elements outside the layout are
+    left out (the equations of a state that vanishes there: a truncation).
     """
     if layout is None:
         layout = QLayout(model.N, range(-model.N, model.N + 1))
@@ -256,8 +263,8 @@ def assemble(model, layout=None, rows=None) -> sp.csr_matrix:
         out = np.asarray(rows, dtype=np.int64)
         kept, first = out.size, None
     try:
-        r1, c1, v1 = _collective_entries(model, layout, out)
-        r2, c2, v2 = _local.jump_entries(model, layout, out)
+        r1, c1, v1 = _collective_entries(model, layout, out, drop_outside)
+        r2, c2, v2 = _local.jump_entries(model, layout, out, drop_outside=drop_outside)
     except (_QOutOfRange, _local.OutOfLayout):
         raise ValueError("the model couples q values outside the layout "
                          f"(kept q: {layout.qs.min()}..{layout.qs.max()})") from None
