@@ -8,7 +8,7 @@ import numpy as np
 #: and negativity.
 ENGINE_TOL = 1e-10
 
-__all__ = ["ENGINE_TOL", "check_unique", "SolverInfo", "SteadyStateError", "ConvergenceWarning", "relative_residual", "factor_dtype",
+__all__ = ["ENGINE_TOL", "check_unique", "SolverInfo", "SteadyStateError", "ConvergenceWarning", "relative_residual", "norm_inf", "factor_dtype",
            "finalize", "finalize_full"]
 
 
@@ -92,12 +92,18 @@ def factor_dtype(lu) -> np.dtype:
     return lu.solve(np.zeros(lu.shape[0], np.float32)).dtype
 
 
-def relative_residual(L, x) -> float:
-    """||L x||_inf / (||L||_inf ||x||_inf) for a sparse L."""
+def relative_residual(L, x, norm=None) -> float:
+    """||L x||_inf / (||L||_inf ||x||_inf) for a sparse L (``norm``: ||L||_inf
+    if known)."""
     r = np.abs(L @ x).max()
-    nl = np.abs(L).sum(axis=1).max()
+    nl = norm_inf(L) if norm is None else norm
     nx = np.abs(x).max()
     return float(r / (nl * nx)) if nl > 0 and nx > 0 else float(r)
+
+
+def norm_inf(L) -> float:
+    """||L||_inf (largest absolute row sum) of a sparse matrix."""
+    return float(np.abs(L).sum(axis=1).max())
 
 
 def finalize(state, method, residual, seconds, tol, iterations=None, **extra):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._common import relative_residual
+from ._common import norm_inf, relative_residual
 from ._pinning import pin_row_in_place, pin_system
 from .liouvillian import assemble
 
@@ -79,6 +79,7 @@ class HermitianReduction(HermitianIndex):
         self.truncated = int(layout.qs[-1]) < layout.N
         self.R = self.realified(model, on_block)
         self._pin = None
+        self.norm = norm_inf(self.R)  # ||R||_inf, unpinned
 
     def realified(self, model, on_block=None):
         """R of ``model`` on this layout, assembled one q block of rows at a time.
@@ -139,11 +140,16 @@ class HermitianReduction(HermitianIndex):
         n = int(self.block_sizes[0])
         return self.R[:n][:, :n]
 
+    def product(self, y):
+        """R y (the equations of q >= 0, unpinned)."""
+        self._unpin()
+        return self.R @ y
+
     def residual(self, y):
         """||L x|| / (||L|| ||x||) over the rows q >= 0 (the others are their
         conjugates), measured on R y, y the real unknowns of the Hermitian x."""
         self._unpin()
-        return relative_residual(self.R, y)
+        return relative_residual(self.R, y, self.norm)
 
     def pinned(self, k):
         """R with row k replaced by e_k^T, in place (saves a copy of R).

@@ -38,7 +38,8 @@ from .._validation import check_option_keys
 from .._resources import available_memory, check_memory, limit_blas_threads, \
     make_progress_bar
 from ._block_gs import GaussSeidel, factor_block
-from ._common import ENGINE_TOL, ConvergenceWarning, SteadyStateError, check_unique, finalize
+from ._common import ENGINE_TOL, ConvergenceWarning, SteadyStateError, check_unique, finalize, \
+    norm_inf
 from ._hermitian import HermitianReduction
 from ._pinning import guess_weights, pin_candidates, pinned_solve
 from .liouvillian import QLayout, assemble, state_from_vector, vector_from_state
@@ -488,9 +489,7 @@ def _full_residual(model, red, y):
     Q, N = int(layout.qs[-1]), layout.N
     if Q == N:
         return red.residual(y)
-    red._unpin()
-    Ry = np.abs(red.R @ y).max()
-    norm = np.abs(red.R).sum(axis=1).max()
+    Ry = np.abs(red.product(y)).max()
     top = min(N, Q + Q_REACH)
     ext = QLayout(N, range(-top, top + 1))
     rows = slice(ext.q_slice(Q + 1).start, ext.q_slice(top).stop)
@@ -498,7 +497,7 @@ def _full_residual(model, red, y):
     x = np.zeros(ext.size, complex)
     x[ext.q_slice(-Q).start:ext.q_slice(Q).stop] = red.to_full(y)
     Lx = np.abs(L @ x).max()
-    norm = max(norm, np.abs(L).sum(axis=1).max())
+    norm = max(red.norm, norm_inf(L))
     return float(max(Ry, Lx) / (norm * np.abs(y).max()))
 
 
