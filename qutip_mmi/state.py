@@ -176,11 +176,13 @@ class PIState:
         return [np.sort(b) if b.ndim == 1 else np.linalg.eigvalsh(0.5 * (b + b.conj().T))
                 for b in self.blocks]
 
-    def check(self) -> StateCheck:
-        """Trace, Hermiticity and the smallest eigenvalue."""
+    def check(self, eigenvalues=None) -> StateCheck:
+        """Trace, Hermiticity and the smallest eigenvalue (``eigenvalues``: those
+        of :meth:`block_eigenvalues`, if already computed)."""
         herm = max(0.0 if b.ndim == 1 else np.abs(b - b.conj().T).max()
                    for b in self.blocks)
-        mineig = min(e[0] for e in self.block_eigenvalues())
+        eigenvalues = self.block_eigenvalues() if eigenvalues is None else eigenvalues
+        mineig = min(e[0] for e in eigenvalues)
         return StateCheck(self.populations.sum(), herm, mineig)
 
     def __repr__(self):

@@ -112,7 +112,8 @@ def finalize(state, method, residual, seconds, tol, iterations=None, **extra):
     ``tol`` bounds |trace - 1|, the Hermiticity defect, the most negative
     eigenvalue and the residual; the route states what it can reach.
     """
-    check = state.check()
+    eigenvalues = state.block_eigenvalues()
+    check = state.check(eigenvalues)
     problems = []
     if not np.isfinite(residual) or residual > tol:
         problems.append(f"residual {residual:.3e} > {tol:.1e}")
@@ -126,7 +127,7 @@ def finalize(state, method, residual, seconds, tol, iterations=None, **extra):
         raise SteadyStateError(f"{method} steady state failed its checks: "
                                + "; ".join(problems))
     clipped = 0.0
-    for eig in state.block_eigenvalues():
+    for eig in eigenvalues:
         clipped += float(-eig[eig < 0].sum())
     state.info = SolverInfo(method, residual, check, seconds, iterations, clipped, **extra)
     return state
