@@ -40,21 +40,21 @@ def test_truncated_solve_is_the_whole_space_solve(model):
     peak = max(np.abs(rho).max() for rho in cut.blocks)
     for rho in cut.blocks:
         assert np.abs(np.triu(rho, q_max + 1)).max(initial=0) == 0
-        assert np.abs(np.triu(rho, q_max - 1)).max(initial=0) <= 1e-20 * peak
+        assert np.abs(np.triu(rho, q_max - 1)).max(initial=0) <= 1e-18 * peak
 
 
 def test_q_max_grows_where_coherences_are_broad():
-    # LMG at h = 1: the weights reach 1e-20 only at q ~ 55 of 80, beyond the
+    # LMG at h = 1: the weights reach 1e-18 only at q ~ 52 of 80, beyond the
     # first cut (43): the solve grows q_max and still equals the whole space
     model = qm.LMG(80, field=1.0, Gamma=0.5)
     assert blocks.first_cut(80) == 43
     cut = _solve(model)
-    assert 55 <= cut.info.extra["q_max"] < 80
+    assert 50 <= cut.info.extra["q_max"] < 80
     _assert_same_state(cut, _solve(model, truncate=False))
 
 
 def test_grown_cut_extrapolates_the_decay():
-    # a state whose block weights fall by one decade per q reaches 1e-20 at q = 20
+    # a state whose block weights fall by one decade per q reaches 1e-18 at q = 18
     layout = QLayout(40, range(-10, 11))
     index = HermitianIndex(layout)
     y = np.concatenate([np.full(b - a, 10.0 ** -q) for q, (a, b) in
@@ -62,7 +62,7 @@ def test_grown_cut_extrapolates_the_decay():
     assert blocks._tail(index, y) == pytest.approx(1e-9)
     assert blocks._grown_cut(index, y, 40) == 20     # at most 2 x 10
     y[index.block_starts[6]:] *= 0.0                  # blocks 6..10 vanish
-    assert blocks._needed_cut(index, y) == 7          # 6 and 7 below 1e-24
+    assert blocks._needed_cut(index, y) == 7          # 6 and 7 below 1e-22
 
 
 def test_reported_residual_counts_the_blocks_left_out():
@@ -115,7 +115,7 @@ def test_memory_estimate_of_the_kept_blocks():
 
 @settings(max_examples=8, deadline=None, database=None,
           phases=[Phase.explicit, Phase.generate], suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(40, 56), st.floats(0.1, 1.0), st.floats(0.3, 4.0), st.floats(-0.5, 0.5),
+@given(st.integers(40, 56), st.floats(0.1, 0.6), st.floats(0.5, 4.0), st.floats(-0.5, 0.5),
        st.floats(0.0, 0.5), st.floats(0.0, 0.5))
 def test_random_models_truncated_equal_whole_space(N, h, Gamma, zz, emission, dephasing):
     model = qm.PIModel(N, {"x": h, "zz": zz, "xx": -1.0},

@@ -78,7 +78,7 @@ def steady_state(model, method="auto", options=None, progress_bar=None):
         ``x0`` (initial guess for "blocks"), ``truncate`` (default True;
         "rates": solve large grids only where the stationary weights matter;
         "blocks": solve only the coherences of order q <= q_max, q_max grown
-        until the blocks left out weigh < 1e-20 of the largest element),
+        until the blocks left out weigh < 1e-18 of the largest element),
         ``steadystate`` (keywords for :func:`qutip.steadystate` in the
         piqs/exact routes).
     progress_bar : None, bool or str, optional

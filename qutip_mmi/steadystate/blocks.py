@@ -52,10 +52,16 @@ OPTIONS = ("tol", "x0", "truncate", "restart", "maxiter", "gmres_tol", "refactor
            "krylov_precision")
 
 #: A truncated solve is accepted when its top two q blocks weigh at most
-#: 10^-TAIL_DECADES of its largest element: far below what double precision
-#: resolves (the GMRES aim below), and the weights fall by 2-4 decades per q
-#: there, so the margin costs a few blocks.
-TAIL_DECADES = 20.0
+#: 10^-TAIL_DECADES of its largest element: the blocks left out then change the
+#: kept elements by about as little, 100x below double precision's resolution
+#: (and the GMRES aim below). The weights fall by 0.5-1 decades per q there
+#: (N = 120-320), so each further 2 decades cost 2-4 blocks.
+TAIL_DECADES = 18.0
+
+#: A pinned population below this fraction of the largest is re-pinned (a pin
+#: of tiny weight makes the pinned system ill-conditioned); above it, the
+#: solution is only renormalized.
+REPIN = 1e-8
 
 #: The furthest in q that any term reaches: Hamiltonian monomials of degree
 #: <= 4, jumps (L rho L^dag) and local channels 2.
@@ -116,7 +122,7 @@ class BlockSolver:
     """Reusable GMRES + block Gauss-Seidel solver for a sequence of models.
 
     The steady state's coherences of order q fall off steeply with q (at
-    N = 240, LMG h = 0.5, Gamma = 2: 1e-20 of the largest element by q ~ 46 of
+    N = 240, LMG h = 0.5, Gamma = 2: 1e-18 of the largest element by q ~ 42 of
     240), so by default only the blocks q <= q_max are solved, with the state
     set to zero above: q_max grows until the top two blocks of the solution
     weigh at most 10^-TAIL_DECADES of its largest element (the whole space if
@@ -214,9 +220,11 @@ class BlockSolver:
                                                    {**opts, "restart": restart,
                                                     "krylov_precision": krylov})
                 its, t_factor = its + n, t_factor + t
-                if q_max == N or _tail(red, y) <= 10.0 ** -TAIL_DECADES:
+                if q_max == N or (self._converged
+                                  and _tail(red, y) <= 10.0 ** -TAIL_DECADES):
                     break
-                # a failed solve says nothing of the tail: then every q
+                # a failed solve says nothing of the tail: then every q (where
+                # the direct fallback for small systems is at hand)
                 q_max = _grown_cut(red, y, N) if self._converged else N
         refactorized = self._factorizations > factorizations
         if fresh and not refactorized:
@@ -265,12 +273,17 @@ class BlockSolver:
         return restart, krylov
 
     def _pin_of(self, N, start):
-        """Where to pin: the largest population of the initial guess (None: found
-        from the q = 0 block during assembly)."""
+        """Where to pin: the last solve's pin while it keeps a fair weight, else
+        the largest population of the initial guess (None: found from the q = 0
+        block during assembly). Pinning at the largest population cost more
+        GMRES iterations than the q = 0 block's choice (N = 200: 40 against 34;
+        a random model at N = 51 did not converge in 93 against 60)."""
         if start is not None:
             p = vector_from_state(QLayout(N, [0]), start).real
         elif self._y is not None:
             p = self._y[:QLayout(N, [0]).size]
+            if abs(p[self._pin]) >= REPIN * np.abs(p).max():
+                return self._pin
         else:
             return None
         return int(np.argmax(np.abs(p)))
@@ -322,7 +335,7 @@ class BlockSolver:
         self._pin = pin
         y, its = self._gmres(model, red, self._start(red, start), opts, fresh)
         best = int(np.argmax(np.abs(y[:red.block_sizes[0]])))
-        if abs(y[pin]) < 1e-3 * abs(y[best]):
+        if abs(y[pin]) < REPIN * abs(y[best]):
             # re-pin where the weight is (a poor first guess of the populated region)
             self._pin = pin = best
             self._factors[0] = factor_block(red.zero_block(), 0, pin)
@@ -394,7 +407,7 @@ class BlockSolver:
                 self._refactorize(model, red, single_from)
                 y, its2 = self._gmres(model, red, y, opts, fresh=True)
                 return y, its + its2
-        if res > target and small:
+        if res > target and small and not red.truncated:
             # The block Gauss-Seidel preconditioner is weak when the q-changing
             # terms dominate a small dissipative gap (e.g. the boundary time
             # crystal with weak local noise); a direct LU is affordable here.
@@ -419,7 +432,8 @@ class BlockSolver:
 
 def first_cut(N) -> int:
     """The first q_max tried without an earlier solve (the whole space for
-    small N): the 1e-20 point was at q ~ 28-39 for N = 120 and ~46 at N = 240
+    small N): the 1e-20 point was at q ~ 28-39 for N = 120, ~46 at N = 240 and
+    37-55 at N = 320
     over the LMG's phases; broader steady states grow it."""
     return min(N, int(4.0 * np.sqrt(N)) + 8)
 
