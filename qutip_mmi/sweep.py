@@ -202,7 +202,8 @@ def sweep(model, parameters, method="auto", store=None, map="serial", progress_b
         :func:`qutip.solver.parallel.serial_map`, ``parallel_map``,
         ``loky_pmap`` or ``mpi_pmap``. With ``"serial"`` and the "blocks" route
         one :class:`qutip_mmi.BlockSolver` is reused along the grid: each point
-        starts from its neighbour's solution and LU factors (warm start).
+        starts from its neighbour's solution, LU factors, pinned element and
+        q_max (warm start).
         The parallel maps solve every point from scratch; their results equal
         the serial ones exactly for the direct "rates" route and to the solver
         tolerance (~1e-10 relative) for "blocks" (use
