@@ -89,11 +89,14 @@ def test_sweep_carries_q_max_and_equals_cold_solves():
     for G in (1.8, 2.0, 2.2, 0.6):
         warm = solver.solve(qm.LMG(60, field=0.5, Gamma=G))
         assert warm.info.extra["q_max"] < 60
+        # (whether stale factors are kept depends on measured times; with them
+        # GMRES may stop at its bound, 1e-12, instead of its aim)
+        assert warm.info.residual < 1e-12
         cold = _solve(qm.LMG(60, field=0.5, Gamma=G), truncate=False)
         for a, b in zip(warm.blocks, cold.blocks):
-            np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
         assert qm.mutual_information(warm) == pytest.approx(qm.mutual_information(cold),
-                                                            rel=1e-11)
+                                                            rel=1e-10)
     assert solver._q_max <= 60
     assert all(q <= warm.info.extra["q_max"] for q in solver._factors or {})
 

@@ -137,6 +137,19 @@ class OutOfLayout(Exception):
     """A kept row is fed by an element whose q the layout does not keep."""
 
 
+def inside_layout(ok, index, drop_outside):
+    """Keep the entries (``ok``, a mask updated in place, and their source
+    positions ``index``) whose source the layout holds (index >= 0); raise
+    :class:`OutOfLayout` for one outside unless ``drop_outside``."""
+    inside = index >= 0
+    if inside.all():
+        return index
+    if not drop_outside:
+        raise OutOfLayout()
+    ok[ok] = inside
+    return index[inside]
+
+
 def jump_entries(model, layout, out, W=None, drop_outside=False):
     """(rows, cols, vals) of the local part for the rows ``out`` of ``layout``:
     the jump terms sum W_st Phi_st and the diagonal (constant + Jz) part of
@@ -165,13 +178,8 @@ def jump_entries(model, layout, out, W=None, drop_outside=False):
             ok = coef != 0
             if not ok.any():
                 continue
-            src = layout.index(J[ok], m[ok] - _SHIFT[s], mp[ok] - _SHIFT[t])
-            inside = src >= 0
-            if not inside.all():
-                if not drop_outside:
-                    raise OutOfLayout()
-                ok[ok] = inside
-                src = src[inside]
+            src = inside_layout(ok, layout.index(J[ok], m[ok] - _SHIFT[s],
+                                                 mp[ok] - _SHIFT[t]), drop_outside)
             rows.append(tgt[ok])
             cols.append(src)
             vals.append(coef[ok])

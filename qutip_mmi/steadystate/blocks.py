@@ -58,10 +58,11 @@ OPTIONS = ("tol", "x0", "truncate", "restart", "maxiter", "gmres_tol", "refactor
 #: (N = 120-320), so each further 2 decades cost 2-4 blocks.
 TAIL_DECADES = 18.0
 
-#: A pinned population below this fraction of the largest is re-pinned (a pin
-#: of tiny weight makes the pinned system ill-conditioned); above it, the
-#: solution is only renormalized.
-REPIN = 1e-8
+#: A pinned population below this fraction of the largest is re-pinned at the
+#: largest for the normalization (a pin of small weight leaves GMRES's residual
+#: estimate optimistic: 4e-13 true residual at a pin of weight ~1e-6); the next
+#: round or model pins afresh rather than there.
+REPIN = 1e-3
 
 #: The furthest in q that any term reaches: Hamiltonian monomials of degree
 #: <= 4, jumps (L rho L^dag) and local channels 2.
@@ -184,6 +185,7 @@ class BlockSolver:
         self._y = None         # the last solution, reduced real unknowns
         self._y_before = None  # the one before (for extrapolation)
         self._pin = None       # where the q = 0 factor is pinned (q = 0 position)
+        self._chosen_pin = None  # the last solve's pin before any re-pin
         self._q_max = None     # the last accepted q_max
         self._cost = {}        # measured: factor seconds, seconds per iteration, fresh its
         self._single_from = None  # first q of the single-precision factors
@@ -207,7 +209,7 @@ class BlockSolver:
         start = opts.get("x0")
         if start is not None and not isinstance(start, PIState):
             start = state_from_vector(N, QLayout(N, range(-N, N + 1)), np.asarray(start))
-        pin = self._pin_of(N, start)
+        first_pin = self._pin_of(N, start)
         fresh = self._factors is None  # every factor made for this model
         if fresh:
             self._factors, self._single_from = {}, single_from
@@ -216,7 +218,9 @@ class BlockSolver:
             while True:  # q_max grows until the blocks left out are negligible
                 restart, krylov = self._krylov_settings(N, q_max, opts)
                 layout = QLayout(N, range(-q_max, q_max + 1))
-                y, n, red, pin, t = self._solve_on(model, layout, start, pin, fresh,
+                # every round from the first choice of pin (a re-pin at the
+                # largest population only normalizes)
+                y, n, red, chosen, t = self._solve_on(model, layout, start, first_pin, fresh,
                                                    {**opts, "restart": restart,
                                                     "krylov_precision": krylov})
                 its, t_factor = its + n, t_factor + t
@@ -242,7 +246,7 @@ class BlockSolver:
         seconds = time.perf_counter() - t0
         y = y / y[:red.block_sizes[0]].sum()
         residual = _full_residual(model, red, y)
-        self._y_before, self._y = self._y, y
+        self._y_before, self._y, self._chosen_pin = self._y, y, chosen
         self._q_max = _needed_cut(red, y) if truncate else N
         state = state_from_vector(N, layout, red.to_full(y))
         return finalize(state, "blocks", residual, seconds, tol, iterations=its,
@@ -273,20 +277,19 @@ class BlockSolver:
         return restart, krylov
 
     def _pin_of(self, N, start):
-        """Where to pin: the last solve's pin while it keeps a fair weight, else
-        the largest population of the initial guess (None: found from the q = 0
-        block during assembly). Pinning at the largest population cost more
-        GMRES iterations than the q = 0 block's choice (N = 200: 40 against 34;
-        a random model at N = 51 did not converge in 93 against 60)."""
+        """Where to pin: the largest population of an initial guess; else the
+        last solve's pin while it keeps a fair weight; else None (chosen from
+        the q = 0 block during assembly). Pinning at the largest population
+        cost more GMRES iterations than the q = 0 block's choice (N = 200: 40
+        against 34; a random model at N = 51 did not converge in 93 against 60)."""
         if start is not None:
             p = vector_from_state(QLayout(N, [0]), start).real
-        elif self._y is not None:
+            return int(np.argmax(np.abs(p)))
+        if self._y is not None:
             p = self._y[:QLayout(N, [0]).size]
-            if abs(p[self._pin]) >= REPIN * np.abs(p).max():
-                return self._pin
-        else:
-            return None
-        return int(np.argmax(np.abs(p)))
+            if abs(p[self._chosen_pin]) >= REPIN * np.abs(p).max():
+                return self._chosen_pin
+        return None
 
     def _start(self, red, start):
         """The initial guess in the reduced unknowns of ``red`` (or None)."""
@@ -319,7 +322,7 @@ class BlockSolver:
     def _solve_on(self, model, layout, start, pin, fresh, opts):
         """Assemble on ``layout`` (factorizing the blocks that have no factors
         yet) and solve; ``fresh``: every factor is this model's. Returns
-        (y, iterations, reduction, pin, factor seconds)."""
+        (y, iterations, reduction, the pin chosen before any re-pin, factor seconds)."""
         t_factor = [0.0]
 
         def factor(q, block):
@@ -332,7 +335,7 @@ class BlockSolver:
                 t_factor[0] += time.perf_counter() - t
 
         red = HermitianReduction(layout, model, factor)
-        self._pin = pin
+        self._pin = chosen = pin
         y, its = self._gmres(model, red, self._start(red, start), opts, fresh)
         best = int(np.argmax(np.abs(y[:red.block_sizes[0]])))
         if abs(y[pin]) < REPIN * abs(y[best]):
@@ -341,7 +344,7 @@ class BlockSolver:
             self._factors[0] = factor_block(red.zero_block(), 0, pin)
             y, its2 = self._gmres(model, red, y, opts)
             its += its2
-        return y, its, red, pin, t_factor[0]
+        return y, its, red, chosen, t_factor[0]
 
     def _refactorize(self, model, red, single_from):
         """Fresh factors of every q block (the blocks assembled again)."""
@@ -389,15 +392,18 @@ class BlockSolver:
         y, info = gmres(A, b, precond.apply, y0, tol=target, aim=AIM, restart=restart,
                         maxiter=opts.get("maxiter", 2 if small else 10), callback=cb,
                         single_basis=opts["krylov_precision"] == "single",
-                        refine=opts["krylov_precision"] == "single"
-                        or self._single_from <= top)
+                        # cycles continue from the true residual to 10x the aim
+                        # (a cycle may end at its restart above the aim)
+                        refine=True)
         res, its = info.residual, info.iterations
         self._converged = res <= target
         bar.finished()
-        if res > target:
+        if res > target or (not fresh and res > 100 * AIM):
             # The preconditioner from an older model, or with single-precision
             # factors, was too far off: refactorize (in double where that fits)
-            # and retry once.
+            # and retry once. Stale factors are also redone when GMRES stopped
+            # within the bound but far above its aim (a small system's short
+            # budget): a warm start must be as accurate as a cold one.
             single_from = self._single_from
             double = blocks_memory(layout.N, restart, "double",
                                    krylov_precision=opts["krylov_precision"], q_max=top)

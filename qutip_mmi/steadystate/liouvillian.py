@@ -221,21 +221,12 @@ def _collective_entries(model, layout, out, drop_outside=False):
                 ok = val != 0
                 if not ok.any():
                     continue
-                tgt = layout.index(j[ok], m[ok] - k1, mp[ok] + k2)
-                inside = tgt >= 0
-                if not inside.all():
-                    if not drop_outside:
-                        raise _QOutOfRange()
-                    ok[ok] = inside
-                    tgt = tgt[inside]
+                tgt = _local.inside_layout(ok, layout.index(j[ok], m[ok] - k1, mp[ok] + k2),
+                                           drop_outside)
                 rows.append(src[ok])
                 cols.append(tgt)
                 vals.append(val[ok])
     return rows, cols, vals
-
-
-class _QOutOfRange(Exception):
-    pass
 
 
 def assemble(model, layout=None, rows=None, drop_outside=False) -> sp.csr_matrix:
@@ -265,7 +256,7 @@ def assemble(model, layout=None, rows=None, drop_outside=False) -> sp.csr_matrix
     try:
         r1, c1, v1 = _collective_entries(model, layout, out, drop_outside)
         r2, c2, v2 = _local.jump_entries(model, layout, out, drop_outside=drop_outside)
-    except (_QOutOfRange, _local.OutOfLayout):
+    except _local.OutOfLayout:
         raise ValueError("the model couples q values outside the layout "
                          f"(kept q: {layout.qs.min()}..{layout.qs.max()})") from None
     row_index = np.concatenate(r1 + r2)
