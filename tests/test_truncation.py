@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st, HealthCheck, Phase
 
 import qutip_mmi as qm
-from qutip_mmi.steadystate import blocks
+from qutip_mmi.steadystate import _qcut, blocks
 from qutip_mmi.steadystate._hermitian import HermitianIndex, HermitianReduction
 from qutip_mmi.steadystate.liouvillian import QLayout, vector_from_state
 
@@ -47,7 +47,7 @@ def test_q_max_grows_where_coherences_are_broad():
     # LMG at h = 1: the weights reach 1e-18 only at q ~ 52 of 80, beyond the
     # first cut (43): the solve grows q_max and still equals the whole space
     model = qm.LMG(80, field=1.0, Gamma=0.5)
-    assert blocks.first_cut(80) == 43
+    assert _qcut.first_cut(80) == 43
     cut = _solve(model)
     assert 50 <= cut.info.extra["q_max"] < 80
     _assert_same_state(cut, _solve(model, truncate=False))
@@ -59,10 +59,10 @@ def test_grown_cut_extrapolates_the_decay():
     index = HermitianIndex(layout)
     y = np.concatenate([np.full(b - a, 10.0 ** -q) for q, (a, b) in
                         enumerate(zip(index.block_starts[:-1], index.block_starts[1:]))])
-    assert blocks._tail(index, y) == pytest.approx(1e-9)
-    assert blocks._grown_cut(index, y, 40) == 20     # at most 2 x 10
+    assert _qcut.tail_weight(index, y) == pytest.approx(1e-9)
+    assert _qcut.grown_cut(index, y, 40) == 20     # at most 2 x 10
     y[index.block_starts[6]:] *= 0.0                  # blocks 6..10 vanish
-    assert blocks._needed_cut(index, y) == 7          # 6 and 7 below 1e-22
+    assert _qcut.needed_cut(index, y) == 7          # 6 and 7 below 1e-22
 
 
 def test_reported_residual_counts_the_blocks_left_out():
@@ -77,8 +77,8 @@ def test_reported_residual_counts_the_blocks_left_out():
         layout = QLayout(30, range(-q_max, q_max + 1))
         red = HermitianReduction(layout, model)
         y = red.from_full(vector_from_state(layout, state))
-        brute = whole.residual(blocks._fitted(y, whole.size))
-        bound = blocks._full_residual(model, red, y)
+        brute = whole.residual(_qcut.fitted(y, whole.size))
+        bound = _qcut.full_residual(model, red, y)
         assert brute <= bound * (1 + 1e-9) and bound <= 10 * brute
         bounds.append(bound)
     assert bounds[0] > 1e-6 and bounds[0] > bounds[1] > bounds[2]
@@ -112,7 +112,7 @@ def test_memory_estimate_of_the_kept_blocks():
     assert blocks.blocks_memory(N, q_max=N) == whole
     kept = [blocks.blocks_memory(N, q_max=q) for q in (0, 40, 80, 160)]
     assert kept == sorted(kept) and kept[-1] < whole
-    assert blocks._elements_above(N, 0) == (QLayout(N, range(-N, N + 1)).size
+    assert _qcut.elements_above(N, 0) == (QLayout(N, range(-N, N + 1)).size
                                             - (N // 2 + 1) ** 2) / 2
 
 

@@ -18,7 +18,7 @@ a double-precision one.
 
 Coherences of high order q carry weights that fall off by many decades, so only
 the blocks q <= q_max are solved, q_max growing until the top blocks are
-negligible (``BlockSolver``).
+negligible (``BlockSolver``, :mod:`._qcut`).
 
 Normalization by pinning one population (:mod:`._pinning`), chosen where the
 population is large (a second pass re-pins if the first guess had little weight).
@@ -32,41 +32,32 @@ import warnings
 
 import numpy as np
 
+from ..dicke import num_dicke_states
 from ..state import PIState
 from .._gmres import gmres
 from .._validation import check_option_keys
 from .._resources import available_memory, check_memory, limit_blas_threads, \
     make_progress_bar
 from ._block_gs import GaussSeidel, factor_block
-from ._common import ENGINE_TOL, ConvergenceWarning, SteadyStateError, check_unique, finalize, \
-    norm_inf
+from ._common import ENGINE_TOL, ConvergenceWarning, SteadyStateError, check_unique, finalize
 from ._hermitian import HermitianReduction
 from ._pinning import guess_weights, pin_candidates, pinned_solve
+from ._qcut import TAIL_DECADES, elements_above, first_cut, fitted, full_residual, \
+    grown_cut, needed_cut, tail_weight
 from .liouvillian import QLayout, assemble, state_from_vector, vector_from_state
 
-__all__ = ["solve_blocks", "BlockSolver", "blocks_memory", "first_cut", "OPTIONS"]
+__all__ = ["solve_blocks", "BlockSolver", "blocks_memory", "OPTIONS"]
 
 #: Valid option keys of the block route (see :class:`BlockSolver`).
 OPTIONS = ("tol", "x0", "truncate", "restart", "maxiter", "gmres_tol", "refactor_iterations",
            "direct_max", "progress_bar", "force_memory", "blas_threads", "factor_precision",
            "krylov_precision")
 
-#: A truncated solve is accepted when its top two q blocks weigh at most
-#: 10^-TAIL_DECADES of its largest element: the blocks left out then change the
-#: kept elements by about as little, 100x below double precision's resolution
-#: (and the GMRES aim below). The weights fall by 0.5-1 decades per q there
-#: (N = 120-320), so each further 2 decades cost 2-4 blocks.
-TAIL_DECADES = 18.0
-
 #: A pinned population below this fraction of the largest is re-pinned at the
 #: largest for the normalization (a pin of small weight leaves GMRES's residual
 #: estimate optimistic: 4e-13 true residual at a pin of weight ~1e-6); the next
 #: round or model pins afresh rather than there.
 REPIN = 1e-3
-
-#: The furthest in q that any term reaches: Hamiltonian monomials of degree
-#: <= 4, jumps (L rho L^dag) and local channels 2.
-Q_REACH = 4
 
 #: GMRES iterates each cycle to this estimated relative residual, far below the
 #: acceptance bound: the steady state's I_M moves by ~1e-11 relative between
@@ -97,12 +88,13 @@ def blocks_memory(N, restart: int = 60, factor_precision: str = "mixed",
     """
     q_max = N if q_max is None else int(q_max)
     # real unknowns of the q >= 0 system: (N+1)(N+2)(N+3)/6 for every q
-    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0 - 2.0 * _elements_above(N, q_max)
+    n_all = (N + 1) * (N + 2) * (N + 3) / 6.0 - 2.0 * elements_above(N, q_max)
     fill = 0.06 * N ** 3 * max(np.log2(N), 1.0) ** 2
     # the shares of the entries in the blocks kept and in the single-precision
     # ones (fill ~ block size^2 log)
     sizes = (N + 1.0 - np.arange(N + 1)) ** 2
-    weight = sizes * np.log2(sizes + 2.0) / (sizes * np.log2(sizes + 2.0)).sum()
+    weight = sizes * np.log2(sizes + 2.0)
+    weight /= weight.sum()
     first = _single_from(N, {"factor_precision": factor_precision})
     single = weight[first:q_max + 1].sum()
     factors = fill * (20.0 * (weight[:q_max + 1].sum() - single) + 12.0 * single)
@@ -110,13 +102,6 @@ def blocks_memory(N, restart: int = 60, factor_precision: str = "mixed",
         krylov_vectors = min(restart, 40) + 1
     krylov = (4.0 if krylov_precision == "single" else 8.0) * n_all * krylov_vectors
     return factors + 306.0 * n_all + krylov + 1.9e8
-
-
-def _elements_above(N, q_max):
-    """Elements rho_{J,m,m'} with q = m - m' > q_max (as many as with q < -q_max)."""
-    dims = 2 * (N / 2.0 - np.arange(N // 2 + 1)) + 1          # 2J + 1 of every J
-    k = np.maximum(dims - q_max - 1, 0)          # per J: q_max < q < 2J + 1
-    return float((k * (k + 1) / 2).sum())
 
 
 class BlockSolver:
@@ -136,8 +121,9 @@ class BlockSolver:
     those of the last fresh factorization took longer than a factorization
     (measured), or when GMRES needed more than ``refactor_iterations``, or N
     changes. The last solution (or the line through the last two) is the next
-    initial guess, its q_max the next one's, and the pinned element follows its
-    largest population (only the q = 0 factor is redone).
+    initial guess, its q_max the next one's, and its pinned population the next
+    one's while that keeps at least REPIN of the largest (else the q = 0 block
+    chooses again, and only the q = 0 factor is redone).
 
     Options
     -------
@@ -190,7 +176,6 @@ class BlockSolver:
         self._cost = {}        # measured: factor seconds, seconds per iteration, fresh its
         self._single_from = None  # first q of the single-precision factors
         self._factorizations = 0  # count of _refactorize calls
-        self._converged = False   # whether the last GMRES (or direct) solve did
 
     # ----------------------------------------------------------------
     def solve(self, model, options=None) -> PIState:
@@ -220,16 +205,15 @@ class BlockSolver:
                 layout = QLayout(N, range(-q_max, q_max + 1))
                 # every round from the first choice of pin (a re-pin at the
                 # largest population only normalizes)
-                y, n, red, chosen, t = self._solve_on(model, layout, start, first_pin, fresh,
-                                                   {**opts, "restart": restart,
-                                                    "krylov_precision": krylov})
+                y, n, converged, red, chosen, t = self._solve_on(
+                    model, layout, start, first_pin, fresh,
+                    {**opts, "restart": restart, "krylov_precision": krylov})
                 its, t_factor = its + n, t_factor + t
-                if q_max == N or (self._converged
-                                  and _tail(red, y) <= 10.0 ** -TAIL_DECADES):
+                if q_max == N or (converged and tail_weight(red, y) <= 10.0 ** -TAIL_DECADES):
                     break
                 # a failed solve says nothing of the tail: then every q (where
                 # the direct fallback for small systems is at hand)
-                q_max = _grown_cut(red, y, N) if self._converged else N
+                q_max = grown_cut(red, y, N) if converged else N
         refactorized = self._factorizations > factorizations
         if fresh and not refactorized:
             self._cost["factor"] = t_factor
@@ -240,14 +224,14 @@ class BlockSolver:
         extra = (n - cost.get("fresh", n)) * cost.get("iteration", 0.0)
         if n > opts.get("refactor_iterations", 80) or extra > cost.get("factor", 0.0):
             self._factors = None  # the next solve refactorizes
-        else:  # the next model starts at the q_max this one needs (margin included)
-            for q in [q for q in self._factors if q > _needed_cut(red, y)]:
+        needed = needed_cut(red, y) if truncate else N
+        if self._factors is not None:  # the next model starts at q_max = needed
+            for q in [q for q in self._factors if q > needed]:
                 del self._factors[q]
         seconds = time.perf_counter() - t0
         y = y / y[:red.block_sizes[0]].sum()
-        residual = _full_residual(model, red, y)
-        self._y_before, self._y, self._chosen_pin = self._y, y, chosen
-        self._q_max = _needed_cut(red, y) if truncate else N
+        residual = full_residual(model, red, y)
+        self._y_before, self._y, self._chosen_pin, self._q_max = self._y, y, chosen, needed
         state = state_from_vector(N, layout, red.to_full(y))
         return finalize(state, "blocks", residual, seconds, tol, iterations=its,
                         unknowns=layout.size, q_max=int(layout.qs[-1]),
@@ -286,7 +270,7 @@ class BlockSolver:
             p = vector_from_state(QLayout(N, [0]), start).real
             return int(np.argmax(np.abs(p)))
         if self._y is not None:
-            p = self._y[:QLayout(N, [0]).size]
+            p = self._y[:num_dicke_states(N)]
             if abs(p[self._chosen_pin]) >= REPIN * np.abs(p).max():
                 return self._chosen_pin
         return None
@@ -297,11 +281,11 @@ class BlockSolver:
             return red.from_full(vector_from_state(red.layout, start))
         if self._y is None:
             return None
-        y0 = _fitted(self._y, red.size)
+        y0 = fitted(self._y, red.size)
         if self._y_before is None:
             return y0
         # the line through the last two (a sweep's next point, on an even grid)
-        line = 2.0 * y0 - _fitted(self._y_before, red.size)
+        line = 2.0 * y0 - fitted(self._y_before, red.size)
         return self._extrapolated(red, y0, line)
 
     @staticmethod
@@ -321,8 +305,9 @@ class BlockSolver:
 
     def _solve_on(self, model, layout, start, pin, fresh, opts):
         """Assemble on ``layout`` (factorizing the blocks that have no factors
-        yet) and solve; ``fresh``: every factor is this model's. Returns
-        (y, iterations, reduction, the pin chosen before any re-pin, factor seconds)."""
+        yet) and solve; ``fresh``: every factor is this model's. Returns (y,
+        iterations, converged, reduction, the pin chosen before any re-pin,
+        factor seconds)."""
         t_factor = [0.0]
 
         def factor(q, block):
@@ -336,15 +321,15 @@ class BlockSolver:
 
         red = HermitianReduction(layout, model, factor)
         self._pin = chosen = pin
-        y, its = self._gmres(model, red, self._start(red, start), opts, fresh)
+        y, its, converged = self._gmres(model, red, self._start(red, start), opts, fresh)
         best = int(np.argmax(np.abs(y[:red.block_sizes[0]])))
         if abs(y[pin]) < REPIN * abs(y[best]):
             # re-pin where the weight is (a poor first guess of the populated region)
             self._pin = pin = best
             self._factors[0] = factor_block(red.zero_block(), 0, pin)
-            y, its2 = self._gmres(model, red, y, opts)
+            y, its2, converged = self._gmres(model, red, y, opts)
             its += its2
-        return y, its, red, chosen, t_factor[0]
+        return y, its, converged, red, chosen, t_factor[0]
 
     def _refactorize(self, model, red, single_from):
         """Fresh factors of every q block (the blocks assembled again)."""
@@ -362,8 +347,8 @@ class BlockSolver:
     def _gmres(self, model, red, y0, opts, fresh=False):
         """GMRES on the pinned reduced system with the current factors.
 
-        Returns (y, iterations); the factors are redone (and the solve repeated)
-        if GMRES did not converge with them."""
+        Returns (y, iterations, converged); the factors are redone (and the
+        solve repeated) if GMRES did not converge with them."""
         layout = red.layout
         t_start = time.perf_counter()
         k0 = self._pin
@@ -396,7 +381,6 @@ class BlockSolver:
                         # (a cycle may end at its restart above the aim)
                         refine=True)
         res, its = info.residual, info.iterations
-        self._converged = res <= target
         bar.finished()
         if res > target or (not fresh and res > 100 * AIM):
             # The preconditioner from an older model, or with single-precision
@@ -411,8 +395,8 @@ class BlockSolver:
                 single_from = layout.N + 1
             if not fresh or single_from != self._single_from:
                 self._refactorize(model, red, single_from)
-                y, its2 = self._gmres(model, red, y, opts, fresh=True)
-                return y, its + its2
+                y, its2, converged = self._gmres(model, red, y, opts, fresh=True)
+                return y, its + its2, converged
         if res > target and small and not red.truncated:
             # The block Gauss-Seidel preconditioner is weak when the q-changing
             # terms dominate a small dissipative gap (e.g. the boundary time
@@ -424,8 +408,7 @@ class BlockSolver:
             order = zero + np.argsort(-np.abs(y[:red.block_sizes[0]]))
             L = assemble(model, layout, drop_outside=red.truncated)
             xd, _, _ = pinned_solve(L, [zero + k0] + list(order[:5]))
-            self._converged = True
-            return red.from_full(xd), its
+            return red.from_full(xd), its, True
         if res > target:
             warnings.warn(f"GMRES stopped after {its} iterations with relative "
                           f"residual {res:.2e}", ConvergenceWarning, stacklevel=4)
@@ -433,92 +416,7 @@ class BlockSolver:
         cost["iteration"] = (time.perf_counter() - t_start) / max(its, 1)
         if fresh:
             cost["fresh"] = its
-        return y, its
-
-
-def first_cut(N) -> int:
-    """The first q_max tried without an earlier solve (the whole space for
-    small N): the 1e-20 point was at q ~ 28-39 for N = 120, ~46 at N = 240 and
-    37-55 at N = 320
-    over the LMG's phases; broader steady states grow it."""
-    return min(N, int(4.0 * np.sqrt(N)) + 8)
-
-
-def _fitted(y, size):
-    """y cut or padded with zeros to ``size`` (the reduced unknowns of a smaller
-    q_max are a prefix of those of a larger one)."""
-    if y.size >= size:
-        return y[:size].copy()
-    return np.concatenate([y, np.zeros(size - y.size)])
-
-
-def _block_weights(red, y):
-    """log10 of each q block's largest |y| relative to the largest |y|."""
-    peak = np.abs(y).max()
-    w = np.array([np.abs(y[a:b]).max() for a, b in
-                  zip(red.block_starts[:-1], red.block_starts[1:])]) / peak
-    return np.log10(np.maximum(w, 1e-300))
-
-
-def _tail(red, y):
-    """Weight of the top two q blocks relative to the largest element (the terms
-    reach q + 2 from q: both feed the blocks left out)."""
-    return 10.0 ** _block_weights(red, y)[-2:].max()
-
-
-def _grown_cut(red, y, N):
-    """A larger q_max for a solution whose top blocks still weigh too much: where
-    the straight line through log10 of the block weights of its upper half
-    crosses -TAIL_DECADES, at least 1.25 and at most 2 times the current q_max.
-    (The top two blocks, pulled down by the cut, are left out of the fit; the
-    weight of q is the largest from q on, so that blocks zero by a symmetry,
-    e.g. every odd q, do not bend the line.)"""
-    Q = len(red.block_sizes) - 1
-    w = _block_weights(red, y)
-    above = np.maximum.accumulate(w[::-1])[::-1]  # largest weight from q on
-    q = np.arange(Q // 2, Q - 1)
-    target = 2 * Q
-    if q.size >= 3:
-        slope, offset = np.polyfit(q, above[q], 1)
-        if slope < 0:
-            target = (-TAIL_DECADES - offset) / slope + 2
-    return int(min(N, max(np.ceil(1.25 * Q), min(np.ceil(target), 2 * Q))))
-
-
-def _needed_cut(red, y):
-    """The smallest q_max whose top two blocks weigh at most
-    10^-(TAIL_DECADES + 4) (a margin for the next model of a sweep), or the
-    current one."""
-    w = _block_weights(red, y)
-    Q = w.size - 1
-    if Q == red.layout.N:
-        return Q
-    above = np.maximum.accumulate(w[::-1])[::-1]   # largest weight from q on
-    small = np.flatnonzero(above <= -(TAIL_DECADES + 4))
-    return int(max(small[0] + 1, 2)) if small.size else Q
-
-
-def _full_residual(model, red, y):
-    """||L x||_inf / (||L||_inf ||x||_inf) on every q for x zero above q_max.
-
-    The rows of q <= q_max come from R; those of the blocks q_max < q <=
-    q_max + Q_REACH (the only ones x reaches) are assembled here. The norm of
-    L is taken over these rows (a lower bound: the residual is an upper bound).
-    """
-    layout = red.layout
-    Q, N = int(layout.qs[-1]), layout.N
-    if Q == N:
-        return red.residual(y)
-    Ry = np.abs(red.product(y)).max()
-    top = min(N, Q + Q_REACH)
-    ext = QLayout(N, range(-top, top + 1))
-    rows = slice(ext.q_slice(Q + 1).start, ext.q_slice(top).stop)
-    L = assemble(model, ext, rows=rows, drop_outside=True)
-    x = np.zeros(ext.size, complex)
-    x[ext.q_slice(-Q).start:ext.q_slice(Q).stop] = red.to_full(y)
-    Lx = np.abs(L @ x).max()
-    norm = max(red.norm, norm_inf(L))
-    return float(max(Ry, Lx) / (norm * np.abs(y).max()))
+        return y, its, res <= target
 
 
 def _single_from(N, opts):
